@@ -1,0 +1,41 @@
+# numbers-demo: the two commands a person needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv test lint run pins clean
+
+help:
+	@echo "make run    start numbers-api, web and the probe locally (http://127.0.0.1:8080)"
+	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
+	@echo "make lint   ruff over the code and tests"
+	@echo "make pins   re-pin requirements.txt files from requirements.in (needs pip-tools)"
+
+# The virtualenv is rebuilt whenever the pinned requirements change.
+$(STAMP): requirements-dev.txt services/numbers-api/requirements.txt services/web/requirements.txt probe/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+run: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-local.sh
+
+pins:
+	@command -v pip-compile >/dev/null || { echo "pins: install pip-tools first (pip install pip-tools)"; exit 1; }
+	for d in services/numbers-api services/web probe; do \
+	  (cd $$d && pip-compile -q --generate-hashes --strip-extras --no-header -o requirements.txt requirements.in); done
+	pip-compile -q --generate-hashes --strip-extras --no-header -o requirements-dev.txt requirements-dev.in
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

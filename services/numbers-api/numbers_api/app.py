@@ -1,0 +1,88 @@
+"""The numbers-api Flask application factory."""
+
+from __future__ import annotations
+
+import os
+import random
+
+from flask import Flask, Response, jsonify, request
+from prometheus_client import CollectorRegistry
+
+from .config import ApiConfig, load_config
+from .errors import register_error_handlers
+from .faults import FaultSwitch
+from .lifecycle import Lifecycle
+from .metrics import HttpMetrics
+from .rng import BadBounds, draw, parse_bounds
+
+EXTENSION = "numbers_api"
+
+
+def create_app(
+    config: ApiConfig | None = None, rand: random.Random | None = None
+) -> Flask:
+    """Build the API; with no config, read it from the environment (gunicorn's case)."""
+    if config is None:
+        config = load_config(os.environ)
+    # SystemRandom reads the kernel's pool, so workers forked from one preloaded app never
+    # share a sequence; tests pass a seeded Random instead.
+    rand = rand or random.SystemRandom()
+    faults = FaultSwitch(config.fail_after_calls)
+    lifecycle = Lifecycle()
+    metrics = HttpMetrics(CollectorRegistry(), config.multiprocess_dir)
+
+    app = Flask(__name__)
+    app.extensions[EXTENSION] = {"config": config, "faults": faults, "lifecycle": lifecycle}
+    register_error_handlers(app)
+    metrics.init_app(app)
+
+    @app.after_request
+    def served_by(response: Response) -> Response:
+        response.headers["X-Served-By"] = config.served_by
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        return jsonify(
+            service="numbers-api",
+            served_by=config.served_by,
+            endpoints=["/rng?min=0&max=99", "/healthz", "/readyz", "/metrics", "POST /reset"],
+        )
+
+    @app.get("/rng")
+    def rng() -> tuple[Response, int] | Response:
+        try:
+            low, high = parse_bounds(request.args.to_dict(flat=False))
+        except BadBounds as error:
+            return jsonify(error=str(error)), 400
+        if faults.record_call():
+            return jsonify(
+                error=f"fault injected: FAIL_AFTER_CALLS={faults.fail_after_calls} reached; "
+                "POST /reset to recover"
+            ), 500
+        return jsonify(draw(low, high, rand))
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        # Liveness looks at this process only: a restart can cure an injected fault,
+        # never a downstream outage.
+        if faults.tripped:
+            return jsonify(
+                status="failing",
+                reason=f"FAIL_AFTER_CALLS={faults.fail_after_calls} reached",
+            ), 500
+        return jsonify(status="ok"), 200
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        if lifecycle.draining:
+            return jsonify(status="draining"), 503
+        return jsonify(status="ready"), 200
+
+    @app.post("/reset")
+    def reset() -> Response:
+        faults.reset()
+        return jsonify(status="reset", calls=faults.calls)
+
+    app.add_url_rule("/metrics", "metrics", metrics.exposition, methods=["GET"])
+    return app

@@ -21,7 +21,7 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 class HttpMetrics:
     """Counts requests by route template and status, and times them."""
 
-    def __init__(self, registry: CollectorRegistry, multiprocess_dir: str | None) -> None:
+    def __init__(self, registry: CollectorRegistry, multiprocess_dir: str) -> None:
         self._registry = registry
         self._multiprocess_dir = multiprocess_dir
         self.requests = Counter(

@@ -1,0 +1,89 @@
+"""The web Flask application factory: a page that calls numbers-api by its Service name."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, Response, jsonify, render_template
+from prometheus_client import CollectorRegistry
+
+from .config import WebConfig, load_config
+from .diagnosis import Diagnosis, diagnose
+from .errors import register_error_handlers
+from .lifecycle import Lifecycle
+from .metrics import HttpMetrics, UpstreamMetrics
+from .security import register_security_headers
+from .upstream import Number, RngClient, UpstreamError
+
+EXTENSION = "numbers_web"
+
+
+def create_app(config: WebConfig | None = None) -> Flask:
+    """Build the web app; with no config, read it from the environment (gunicorn's case)."""
+    if config is None:
+        config = load_config(os.environ)
+    registry = CollectorRegistry()
+    http_metrics = HttpMetrics(registry, config.multiprocess_dir)
+    upstream_metrics = UpstreamMetrics(registry)
+    client = RngClient(
+        config.api_url, config.api_host, config.api_timeout_seconds, pool_size=config.threads
+    )
+    lifecycle = Lifecycle()
+
+    app = Flask(__name__)
+    app.extensions[EXTENSION] = {"config": config, "lifecycle": lifecycle, "client": client}
+    register_error_handlers(app)
+    register_security_headers(app)
+    http_metrics.init_app(app)
+
+    def get_number() -> Number | Diagnosis:
+        started = time.perf_counter()
+        try:
+            number = client.fetch()
+        except UpstreamError as error:
+            upstream_metrics.observe(error.kind, time.perf_counter() - started)
+            return diagnose(error.kind, error.detail, config.api_host, config.api_timeout_seconds)
+        upstream_metrics.observe("ok", time.perf_counter() - started)
+        return number
+
+    def page(result: Number | Diagnosis | None) -> tuple[str, int]:
+        status = 503 if isinstance(result, Diagnosis) else 200
+        html = render_template("index.html", result=result, config=config)
+        return html, status
+
+    @app.get("/")
+    def index() -> tuple[str, int]:
+        return page(None)
+
+    @app.post("/")
+    def go() -> tuple[str, int]:
+        return page(get_number())
+
+    @app.get("/api/number")
+    def api_number() -> tuple[Response, int]:
+        result = get_number()
+        if isinstance(result, Diagnosis):
+            error = {
+                "kind": result.kind,
+                "detail": result.detail,
+                "meaning": result.meaning,
+                "try": result.try_command,
+            }
+            return jsonify(error=error, api_url=config.api_url), 503
+        return jsonify(number=result.value, served_by=result.served_by, api_url=config.api_url), 200
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        # Liveness never looks at numbers-api: restarting web cannot fix the API.
+        return jsonify(status="ok"), 200
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        # Nor does readiness: web must stay in its Service to explain an API outage.
+        if lifecycle.draining:
+            return jsonify(status="draining"), 503
+        return jsonify(status="ready"), 200
+
+    app.add_url_rule("/metrics", "metrics", http_metrics.exposition, methods=["GET"])
+    return app

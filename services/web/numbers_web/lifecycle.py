@@ -1,0 +1,44 @@
+"""Graceful shutdown: keep serving for a short drain delay after SIGTERM, then stop."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+
+class Lifecycle:
+    """Whether this process is draining: still serving, but asking for no new traffic."""
+
+    def __init__(self) -> None:
+        self._draining = threading.Event()
+
+    @property
+    def draining(self) -> bool:
+        return self._draining.is_set()
+
+    def begin_drain(self) -> None:
+        self._draining.set()
+
+
+def install_drain_on_sigterm(worker: Any, lifecycle: Lifecycle, delay_seconds: float) -> None:
+    """Replace a gunicorn worker's SIGTERM handler with drain-then-stop.
+
+    Kubernetes sends SIGTERM while kube-proxy and DNS may still route new requests here for a
+    moment; answering 503 on /readyz while still serving for delay_seconds lets them catch up,
+    and only then does gunicorn's own graceful stop (finish in-flight requests) begin.
+    """
+    stop = worker.handle_exit
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        if lifecycle.draining:
+            return
+        lifecycle.begin_drain()
+        worker.log.info("SIGTERM: draining for %.1f s, then a graceful stop", delay_seconds)
+        timer = threading.Timer(delay_seconds, stop, args=(signum, frame))
+        timer.daemon = True
+        timer.start()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    # signal.signal() makes SIGTERM interrupt system calls again; gunicorn turns that off.
+    signal.siginterrupt(signal.SIGTERM, False)

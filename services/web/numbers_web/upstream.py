@@ -1,0 +1,165 @@
+"""The call from web to numbers-api, and the classification of how it failed."""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import NameResolutionError, ReadTimeoutError
+
+# The API answers a bare integer such as "42"; anything much longer is not that.
+MAX_BODY_BYTES = 64
+_INTEGER = re.compile(rb"\s*(-?[0-9]{1,10})\s*")
+
+KINDS = ("dns", "connect", "timeout", "upstream_status", "bad_response")
+
+
+@dataclass(frozen=True)
+class Number:
+    value: int
+    served_by: str
+
+
+class UpstreamError(Exception):
+    """The API could not give a number; kind is one of KINDS, detail says what happened."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and everything it wraps: requests nests urllib3's, which nests the OS's."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+
+
+def _connect_detail(error: BaseException) -> str:
+    for cause in _causes(error):
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset"
+        if isinstance(cause, http.client.RemoteDisconnected):
+            return "connection closed before an answer"
+        if isinstance(cause, OSError) and cause.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return "host unreachable"
+    return "connection failed"
+
+
+def classify(error: Exception, host: str) -> UpstreamError:
+    """Turn what requests (or urllib3, while reading the body) raised into a diagnosis."""
+    for cause in _causes(error):
+        if isinstance(cause, NameResolutionError | socket.gaierror):
+            reason = cause.strerror if isinstance(cause, socket.gaierror) else None
+            return UpstreamError("dns", f"the name {host!r} does not resolve ({reason or cause})")
+    if isinstance(error, requests.Timeout | ReadTimeoutError):
+        return UpstreamError("timeout", f"no answer from {host!r} in time")
+    if isinstance(error, requests.ConnectionError):
+        return UpstreamError("connect", f"{_connect_detail(error)} by {host!r}")
+    # The headers came but the body broke off, or requests refused what it got.
+    reason = type(error).__name__
+    return UpstreamError("bad_response", f"the answer was cut off or garbled ({reason})")
+
+
+def parse_number(response: requests.Response) -> Number:
+    """Validate an API answer: 2xx, JSON, a bare integer, and short."""
+    if not 200 <= response.status_code < 300:
+        raise UpstreamError("upstream_status", f"the API answered HTTP {response.status_code}")
+    content_type = response.headers.get("Content-Type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UpstreamError(
+            "bad_response", f"the answer is {content_type or 'untyped'!s}, not application/json"
+        )
+    body = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
+    if len(body) > MAX_BODY_BYTES:
+        raise UpstreamError("bad_response", f"the answer is longer than {MAX_BODY_BYTES} bytes")
+    match = _INTEGER.fullmatch(body)
+    if not match:
+        shown = body[:20].decode("utf-8", "replace")
+        raise UpstreamError("bad_response", f"the answer is not an integer: {shown!r}")
+    return Number(int(match.group(1)), response.headers.get("X-Served-By", "unknown"))
+
+
+class RngClient:
+    """Fetches numbers over pooled keep-alive connections, within a hard time budget."""
+
+    def __init__(
+        self,
+        url: str,
+        host: str,
+        budget_seconds: float,
+        pool_size: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self._host = host
+        self._budget = budget_seconds
+        self._clock = clock
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        # requests' timeouts do not cover name resolution, so the call runs on a bounded pool
+        # and the caller stops waiting at the budget whatever the call is stuck in.
+        self._calls = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="rng-call")
+
+    def fetch(self) -> Number:
+        deadline = self._clock() + self._budget
+        future = self._calls.submit(self._call, deadline)
+        try:
+            return future.result(timeout=self._budget)
+        except FutureTimeout:
+            future.cancel()
+            raise UpstreamError(
+                "timeout", f"no answer from {self._host!r} within {self._budget:g} s"
+            ) from None
+
+    def _call(self, deadline: float) -> Number:
+        try:
+            return self._get(self._session, deadline)
+        except UpstreamError as error:
+            if error.kind != "connect":
+                raise
+        # A pod that was deleted closes its pooled connections; one retry on a brand-new
+        # connection reaches a live endpoint instead of costing the user a request.
+        with requests.Session() as fresh:
+            return self._get(fresh, deadline)
+
+    def _get(self, session: requests.Session, deadline: float) -> Number:
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise UpstreamError("timeout", f"no answer from {self._host!r} within the budget")
+        try:
+            with session.get(
+                self.url, timeout=remaining, allow_redirects=False, stream=True
+            ) as response:
+                return parse_number(response)
+        except (requests.RequestException, Urllib3Error) as error:
+            raise classify(error, self._host) from error
+
+    def close(self) -> None:
+        self._calls.shutdown(wait=False, cancel_futures=True)
+        self._session.close()

@@ -1,0 +1,40 @@
+import pytest
+from numbers_web import create_app
+from numbers_web.config import WebConfig
+
+from tests.support.scripted_http import ScriptedServer
+
+UNRESOLVABLE_URL = "http://numbers-api.invalid/rng"
+TEST_BUDGET_SECONDS = 0.6
+
+
+@pytest.fixture
+def scripted():
+    """Start scripted stand-ins for numbers-api; each is stopped after the test."""
+    servers = []
+
+    def start(behaviour):
+        server = ScriptedServer(behaviour)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def make_web():
+    """Build a web test client that calls the given API URL."""
+    apps = []
+
+    def build(api_url, budget=TEST_BUDGET_SECONDS):
+        config = WebConfig(api_url=api_url, api_timeout_seconds=budget, served_by="web-test-pod")
+        app = create_app(config)
+        app.config["TESTING"] = False  # exercise the real error handlers, as gunicorn would
+        apps.append(app)
+        return app.test_client()
+
+    yield build
+    for app in apps:
+        app.extensions["numbers_web"]["client"].close()

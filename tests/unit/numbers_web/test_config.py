@@ -1,0 +1,52 @@
+import pytest
+from numbers_web.config import ConfigError, load_config
+
+
+def test_defaults_call_numbers_api_by_its_service_name():
+    config = load_config({})
+
+    assert config.api_url == "http://numbers-api/rng"
+    assert config.api_host == "numbers-api"
+    assert config.api_timeout_seconds == 2.5
+    assert config.port == 8080
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("NUMBERS_API_URL", "http://127.0.0.1:5000/rng", "api_url", "http://127.0.0.1:5000/rng"),
+        ("NUMBERS_API_URL", "https://numbers-api.ns.svc/rng", "api_url", "https://numbers-api.ns.svc/rng"),
+        ("NUMBERS_API_TIMEOUT_SECONDS", "1", "api_timeout_seconds", 1.0),
+        ("PORT", "9000", "port", 9000),
+        ("WEB_CONCURRENCY", "3", "workers", 3),
+        ("GUNICORN_THREADS", "2", "threads", 2),
+        ("SHUTDOWN_DELAY_SECONDS", "0", "shutdown_delay_seconds", 0.0),
+    ],
+)
+def test_valid_values_are_read(variable, value, field, expected):
+    assert getattr(load_config({variable: value}), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NUMBERS_API_URL", "numbers-api/rng"),
+        ("NUMBERS_API_URL", "ftp://numbers-api/rng"),
+        ("NUMBERS_API_URL", "http:///rng"),
+        ("NUMBERS_API_URL", "http://numbers-api:99999/rng"),
+        ("NUMBERS_API_TIMEOUT_SECONDS", "3"),
+        ("NUMBERS_API_TIMEOUT_SECONDS", "0"),
+        ("NUMBERS_API_TIMEOUT_SECONDS", "fast"),
+        ("PORT", "0"),
+        ("PORT", "eighty"),
+        ("WEB_CONCURRENCY", "0"),
+        ("GUNICORN_THREADS", "1000"),
+        ("SHUTDOWN_DELAY_SECONDS", "-2"),
+        ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
+    ],
+)
+def test_invalid_value_fails_naming_variable_and_value(variable, value):
+    with pytest.raises(ConfigError) as raised:
+        load_config({variable: value})
+
+    assert str(raised.value).startswith(f"{variable}={value!r}")

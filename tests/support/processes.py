@@ -1,0 +1,87 @@
+"""Start the real programs as subprocesses on 127.0.0.1 ephemeral ports, and stop them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE_DIRS = {"numbers-api": ROOT / "services" / "numbers-api", "web": ROOT / "services" / "web"}
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Poll condition until it holds or the deadline passes; True if it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+class Program:
+    """One running program with its log captured to a file."""
+
+    def __init__(self, args: list[str], cwd: Path, env: Mapping[str, str], log_path: Path):
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            args, cwd=cwd, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.alive():
+            self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._log.close()
+
+
+class GunicornServer(Program):
+    """A Flask service started exactly as its container starts it: gunicorn -c gunicorn.conf.py."""
+
+    def __init__(self, service: str, env: Mapping[str, str], log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, "PORT": str(self.port), "SHUTDOWN_DELAY_SECONDS": "0", **env}
+        full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        args = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        super().__init__(args, SERVICE_DIRS[service], full_env, log_path)
+
+    def ready(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/readyz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_ready(self, timeout: float = 20) -> GunicornServer:
+        if not wait_until(lambda: self.ready() or not self.alive(), timeout) or not self.alive():
+            self.kill()
+            raise RuntimeError(f"server did not become ready:\n{self.log()}")
+        return self

@@ -70,10 +70,14 @@ def _connect_detail(error: BaseException) -> str:
 
 def classify(error: Exception, host: str) -> UpstreamError:
     """Turn what requests (or urllib3, while reading the body) raised into a diagnosis."""
-    for cause in _causes(error):
-        if isinstance(cause, NameResolutionError | socket.gaierror):
-            reason = cause.strerror if isinstance(cause, socket.gaierror) else None
-            return UpstreamError("dns", f"the name {host!r} does not resolve ({reason or cause})")
+    causes = list(_causes(error))
+    if any(isinstance(cause, NameResolutionError | socket.gaierror) for cause in causes):
+        # The resolver's own words ("Name or service not known") are what a learner can search.
+        reason = next(
+            (c.strerror for c in causes if isinstance(c, socket.gaierror) and c.strerror),
+            "name resolution failed",
+        )
+        return UpstreamError("dns", f"the name {host!r} does not resolve: {reason}")
     if isinstance(error, requests.Timeout | ReadTimeoutError):
         return UpstreamError("timeout", f"no answer from {host!r} in time")
     if isinstance(error, requests.ConnectionError):

@@ -1,0 +1,51 @@
+"""`python -m scenario docker`: play the chapter on a Docker engine and report what happened."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from .report import table, write_json
+from .steps import Settings, probe_status, run_chapter
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scenario", description=__doc__)
+    parser.add_argument("backend", choices=["docker"])
+    parser.add_argument("--version", default="0.1.0", help="image tag to run")
+    parser.add_argument("--report", type=Path, default=Path("demo-report.json"))
+    parser.add_argument("--rate", type=float, default=50.0, help="requests/s during deletion")
+    parser.add_argument("--requests", type=int, default=500, help="at least this many then")
+    args = parser.parse_args(argv)
+
+    from .docker_backend import DockerBackend
+
+    images = {
+        name: f"numbers-demo/{name}:{args.version}" for name in ("numbers-api", "web", "probe")
+    }
+    backend = DockerBackend(images)
+    settings = Settings(load_rate=args.rate, min_requests_during_deletion=args.requests)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(f"numbers-demo: the Services chapter on {backend.name} (run {backend.run_id})\n")
+    try:
+        steps = run_chapter(backend, settings, lambda line: print(line, flush=True))
+        probe = probe_status(backend)
+    except KeyboardInterrupt:
+        print("\ninterrupted: removing what this run created", file=sys.stderr)
+        return 130
+    finally:
+        backend.cleanup()
+    print(table(steps))
+    report = write_json(args.report, backend.name, steps, probe)
+    print(f"\nreport written to {args.report}; everything this run created was removed")
+    return 0 if report["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

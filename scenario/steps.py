@@ -1,0 +1,167 @@
+"""The chapter's three steps, measured; backend-agnostic."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+
+from .backend import Backend
+from .load import SteadyLoad
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Step:
+    title: str
+    passed: bool = False
+    figures: dict = field(default_factory=dict)
+
+
+@dataclass
+class Settings:
+    load_rate: float = 50.0
+    min_requests_during_deletion: int = 500
+    ready_timeout: float = 90.0
+    recovery_timeout: float = 30.0
+
+
+def poll(condition: Callable[[], object], timeout: float, interval: float = 0.1) -> object:
+    """Poll until condition returns something truthy, or None when the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value or None
+        time.sleep(interval)
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    """Status and JSON body, or (0, {"error": ...}) when nothing answered."""
+    try:
+        response = requests.get(url, timeout=5)
+        return response.status_code, response.json()
+    except (requests.RequestException, ValueError) as error:
+        return 0, {"error": {"kind": "unreachable", "detail": str(error)}}
+
+
+def web_number(backend: Backend) -> tuple[int, dict]:
+    return get_json(f"{backend.web_url()}/api/number")
+
+
+def probe_status(backend: Backend) -> dict:
+    return get_json(f"{backend.probe_url()}/status")[1]
+
+
+def pods_without_service(backend: Backend, settings: Settings, say: Say) -> Step:
+    step = Step("Pods without a Service")
+    say("Starting two numbers-api pods and the web pod with its DNS probe sidecar; no Service.")
+    backend.deploy_without_service()
+    ready = poll(lambda: get_json(f"{backend.web_url()}/readyz")[0] == 200, settings.ready_timeout)
+    status, body = web_number(backend)
+    error = body.get("error", {})
+    say(f"  web answers {status}: {error.get('kind')} - {error.get('detail')}")
+    nxdomain = poll(
+        lambda: probe_status(backend).get("failures_by_outcome", {}).get("nxdomain", 0) >= 2,
+        settings.recovery_timeout,
+    )
+    probe = probe_status(backend)
+    failures = {k: v for k, v in probe.get("failures_by_outcome", {}).items() if v}
+    say(f"  probe: state {probe.get('state')}, failures so far {failures}")
+    step.figures = {
+        "web_status": status,
+        "web_error_kind": error.get("kind"),
+        "web_error_detail": error.get("detail"),
+        "probe_state": probe.get("state"),
+        "probe_failures": failures,
+    }
+    step.passed = bool(ready) and status == 503 and error.get("kind") == "dns" and bool(nxdomain)
+    return step
+
+
+def create_service(backend: Backend, settings: Settings, say: Say) -> Step:
+    step = Step(f"Create the {backend.service_word}")
+    say(f"Creating the {backend.service_word} numbers-api.")
+    started = time.monotonic()
+    backend.create_service()
+    created = time.monotonic()
+    web_ok = poll(lambda: web_number(backend)[0] == 200, settings.recovery_timeout, 0.05)
+    web_seconds = time.monotonic() - created
+    probe_ok = poll(lambda: probe_status(backend).get("state") == "ok", settings.recovery_timeout)
+    probe_seconds = time.monotonic() - created
+    status, body = web_number(backend)
+    probe = probe_status(backend)
+    say(f"  web answered 200 {web_seconds:.2f} s after the {backend.service_word} appeared")
+    say(f"  probe reported ok {probe_seconds:.2f} s after; numbers-api -> {probe.get('addresses')}")
+    step.figures = {
+        "create_seconds": round(created - started, 3),
+        "seconds_to_web_200": round(web_seconds, 3),
+        "seconds_to_probe_ok": round(probe_seconds, 3),
+        "number": body.get("number"),
+        "served_by": body.get("served_by"),
+        "addresses": probe.get("addresses"),
+        "service": backend.describe_service(),
+    }
+    step.passed = bool(web_ok) and bool(probe_ok) and status == 200
+    return step
+
+
+def delete_pod(backend: Backend, settings: Settings, say: Say) -> Step:
+    step = Step("Delete a pod")
+    before = probe_status(backend).get("addresses", [])
+    service_before = backend.describe_service()
+    victim = backend.api_pods()[0]
+    load = SteadyLoad(
+        f"{backend.web_url()}/api/number",
+        rate=settings.load_rate,
+        max_requests=settings.min_requests_during_deletion * 4,
+        max_seconds=120,
+    ).start()
+    say(f"Sending {settings.load_rate:g} requests/s to web; deleting pod {victim} gracefully.")
+    poll(lambda: load.sent() >= settings.load_rate * 2, 10)
+    replacement = backend.delete_pod(victim, graceful=True)
+    say(f"  {victim} is gone; its replacement {replacement} is ready")
+    poll(lambda: load.sent() >= settings.min_requests_during_deletion, 60)
+    result = load.stop()
+    after = poll(lambda: _resolving(probe_status(backend)), settings.recovery_timeout) or []
+    service_after = backend.describe_service()
+    say(
+        f"  {result.sent} requests sent, {result.failed} failed "
+        f"(p99 {result.percentile(0.99) * 1000:.1f} ms); numbers-api -> {after}"
+    )
+    step.figures = {
+        "deleted_pod": victim,
+        "replacement_pod": replacement,
+        "requests_sent": result.sent,
+        "requests_failed": result.failed,
+        "failures_by_kind": dict(result.failures_by_kind),
+        "request_rate": round(result.rate, 1),
+        "latency_p50_ms": round(result.percentile(0.5) * 1000, 2),
+        "latency_p99_ms": round(result.percentile(0.99) * 1000, 2),
+        "addresses_before": before,
+        "addresses_after": after,
+        "service_before": service_before,
+        "service_after": service_after,
+    }
+    step.passed = result.failed == 0 and bool(after)
+    return step
+
+
+def _resolving(status: dict) -> list[str] | None:
+    """The name's addresses while the probe says it resolves."""
+    if status.get("state") == "ok" and status.get("addresses"):
+        return status["addresses"]
+    return None
+
+
+def run_chapter(backend: Backend, settings: Settings, say: Say) -> list[Step]:
+    """Play the three steps in order; a failed step does not stop the story."""
+    steps = []
+    for play in (pods_without_service, create_service, delete_pod):
+        step = play(backend, settings, say)
+        say(f"{'PASS' if step.passed else 'FAIL'}: {step.title}\n")
+        steps.append(step)
+    return steps

@@ -5,11 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint run pins clean
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+
+.PHONY: help venv demo images test lint run pins clean
 
 help:
-	@echo "make run    start numbers-api, web and the probe locally (http://127.0.0.1:8080)"
+	@echo "make demo   build the images and play the Services chapter on Docker, measured"
 	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
+	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
+	@echo "make run    start numbers-api, web and the probe locally without Docker"
 	@echo "make lint   ruff over the code and tests"
 	@echo "make pins   re-pin requirements.txt files from requirements.in (needs pip-tools)"
 
@@ -20,6 +24,12 @@ $(STAMP): requirements-dev.txt services/numbers-api/requirements.txt services/we
 	@touch $@
 
 venv: $(STAMP)
+
+images:
+	scripts/build-images.sh $(VERSION)
+
+demo: $(STAMP) images
+	$(BIN)/python -m scenario docker --version $(VERSION) --report demo-report.json
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,48 @@
+"""The chapter's lesson, asserted step by step against real containers."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_web_says_dns_before_the_service_exists(chapter):
+    figures = chapter.steps["Pods without a Service"].figures
+
+    assert figures["web_status"] == 503
+    assert figures["web_error_kind"] == "dns"
+    assert figures["probe_failures"]["nxdomain"] >= 2
+
+
+def test_web_answers_200_within_2_s_of_the_service_appearing(chapter):
+    step = chapter.steps["Create the Service"]
+
+    assert step.passed, chapter.lines
+    assert step.figures["seconds_to_web_200"] <= 2.0
+    assert step.figures["served_by"]
+
+
+def test_graceful_pod_deletion_fails_no_request_of_at_least_500(chapter):
+    figures = chapter.steps["Delete a pod"].figures
+
+    assert figures["requests_sent"] >= 500
+    assert figures["requests_failed"] == 0, figures["failures_by_kind"]
+
+
+def test_name_still_resolves_after_the_replacement_and_to_new_pod_addresses(chapter):
+    figures = chapter.steps["Delete a pod"].figures
+
+    assert figures["addresses_after"]
+    assert figures["addresses_after"] != figures["addresses_before"]
+    assert len(figures["service_after"]["endpoints"]) == 2
+    assert figures["deleted_pod"] not in figures["service_after"]["endpoints"]
+
+
+def test_probe_recorded_the_outage_with_nxdomain_as_its_reason(chapter):
+    outages = chapter.probe["outages"]
+
+    assert outages, chapter.probe
+    first = outages[0]
+    assert first["reason"] == "nxdomain"
+    assert first["end"] is not None
+    assert first["failed_checks"] >= 2
+    assert chapter.probe["state"] == "ok"

@@ -7,13 +7,12 @@ STAMP := $(VENV)/.installed
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: help venv demo images test lint run pins clean
+.PHONY: help venv demo images test lint pins clean
 
 help:
 	@echo "make demo   build the images and play the Services chapter on Docker, measured"
 	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
 	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
-	@echo "make run    start numbers-api, web and the probe locally without Docker"
 	@echo "make lint   ruff over the code and tests"
 	@echo "make pins   re-pin requirements.txt files from requirements.in (needs pip-tools)"
 
@@ -37,9 +36,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-
-run: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-local.sh
 
 pins:
 	@command -v pip-compile >/dev/null || { echo "pins: install pip-tools first (pip install pip-tools)"; exit 1; }

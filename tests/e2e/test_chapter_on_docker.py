@@ -2,7 +2,8 @@
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+# Generous: the first test also waits for the engine, the base image and the image builds.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def test_web_says_dns_before_the_service_exists(chapter):

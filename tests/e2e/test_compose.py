@@ -11,7 +11,8 @@ import yaml
 
 from tests.support.processes import ROOT, free_port, wait_until
 
-pytestmark = pytest.mark.e2e
+# Generous: the first test also waits for the engine, the base image and the image builds.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def _compose(project, *args, env=None, timeout=180):

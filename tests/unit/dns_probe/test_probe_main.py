@@ -1,0 +1,197 @@
+"""``python -m dns_probe`` as a real process: serves, records, stops cleanly, rejects bad config."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.dns_server import DNSServer
+
+PROBE_DIR = Path(__file__).resolve().parents[3] / "probe"
+FQDN = "numbers-api.ns1.svc.cluster.local."
+INTERVAL = 0.5
+# Time allowed after the signal: one interval plus room for interpreter shutdown on a busy CI box.
+EXIT_MARGIN = 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def probe_env(
+    monkeypatch: pytest.MonkeyPatch, probe_environ: dict[str, str], tmp_path: Path
+) -> dict[str, str]:
+    """Sets the probe's variables (and PYTHONPATH) for child processes; returns them."""
+    for name in list(os.environ):
+        if name.startswith("PROBE_"):
+            monkeypatch.delenv(name)
+    environ = {
+        **probe_environ,
+        "PORT": str(free_port()),
+        "PROBE_INTERVAL_SECONDS": str(INTERVAL),
+        "PROBE_TIMEOUT_SECONDS": str(INTERVAL),
+    }
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    pythonpath = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv(
+        "PYTHONPATH", str(PROBE_DIR) + (os.pathsep + pythonpath if pythonpath else "")
+    )
+    return environ
+
+
+def start_probe(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    stderr_path = tmp_path / "probe.stderr"
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dns_probe"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    return process, stderr_path
+
+
+@pytest.fixture
+def running_probe(probe_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, Any]]:
+    process, stderr_path = start_probe(tmp_path)
+    yield {
+        "process": process,
+        "stderr": stderr_path,
+        "url": f"http://127.0.0.1:{probe_env['PORT']}",
+    }
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def get_status(base_url: str) -> dict[str, Any] | None:
+    try:
+        return requests.get(f"{base_url}/status", timeout=1).json()
+    except requests.RequestException:
+        return None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_probe_process_serves_records_and_exits_zero_on_signal(
+    running_probe: dict[str, Any],
+    dns_server: DNSServer,
+    read_journal: Callable[..., list[dict[str, Any]]],
+    wait_until: Callable[..., Any],
+    signum: signal.Signals,
+) -> None:
+    process, url = running_probe["process"], running_probe["url"]
+
+    def state() -> str | None:
+        assert process.poll() is None, running_probe["stderr"].read_text()
+        status = get_status(url)
+        return None if status is None else status["state"]
+
+    wait_until(lambda: state() == "failing", timeout=15, message="the probe to report nxdomain")
+    dns_server.add_a(FQDN, "10.96.0.20")
+    wait_until(lambda: state() == "ok", timeout=5, message="the probe to resolve the record")
+
+    status = get_status(url)
+    assert status is not None
+    assert status["addresses"] == ["10.96.0.20"]
+    assert status["outages"][0]["reason"] == "nxdomain"
+    assert requests.get(f"{url}/healthz", timeout=1).status_code == 200
+    metrics = requests.get(f"{url}/metrics", timeout=1).text
+    assert 'dns_probe_checks_total{outcome="nxdomain"}' in metrics
+
+    process.send_signal(signum)
+    signalled = time.monotonic()
+    assert process.wait(timeout=INTERVAL + EXIT_MARGIN) == 0
+    assert time.monotonic() - signalled < INTERVAL + EXIT_MARGIN
+
+    lines = read_journal()
+    events = [line["event"] for line in lines]
+    assert events[0] == "probe_started"
+    assert events[-1] == "probe_stopped"
+    transitions = [(x["from"], x["to"]) for x in lines if x["event"] == "state_changed"]
+    assert transitions == [("unknown", "failing"), ("failing", "ok")]
+    assert any(x["event"] == "check_failed" and x["outcome"] == "nxdomain" for x in lines)
+    stderr = running_probe["stderr"].read_text()
+    assert "Traceback" not in stderr
+    assert "is now ok" in stderr
+
+
+def test_restarted_probe_appends_to_the_journal(
+    probe_env: dict[str, str],
+    tmp_path: Path,
+    read_journal: Callable[..., list[dict[str, Any]]],
+    wait_until: Callable[..., Any],
+) -> None:
+    url = f"http://127.0.0.1:{probe_env['PORT']}"
+    for _ in range(2):
+        process, stderr_path = start_probe(tmp_path)
+        try:
+            wait_until(
+                lambda: (get_status(url) or {}).get("checks", 0) >= 1,
+                timeout=15,
+                message="a check",
+            )
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=INTERVAL + EXIT_MARGIN) == 0, stderr_path.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=5)
+    events = [line["event"] for line in read_journal()]
+    assert events.count("probe_started") == 2
+    assert events.count("probe_stopped") == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PROBE_INTERVAL_SECONDS", "abc"),
+        ("PORT", "99999"),
+        ("PROBE_NAMESERVER", "dns.example:53"),
+    ],
+)
+def test_bad_environment_exits_2_with_one_line_naming_the_variable(
+    probe_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    variable: str,
+    value: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    completed = subprocess.run(
+        [sys.executable, "-m", "dns_probe"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith(f"dns_probe: configuration error: {variable}={value!r} is not ")
+
+
+def test_journal_lines_written_by_the_process_parse_one_by_one(
+    running_probe: dict[str, Any], log_path: Path, wait_until: Callable[..., Any]
+) -> None:
+    wait_until(lambda: log_path.exists() and log_path.stat().st_size > 0, timeout=15)
+    running_probe["process"].send_signal(signal.SIGTERM)
+    assert running_probe["process"].wait(timeout=INTERVAL + EXIT_MARGIN) == 0
+    for raw in log_path.read_bytes().splitlines():
+        assert isinstance(json.loads(raw), dict)

@@ -1,4 +1,8 @@
-"""`python -m scenario docker`: play the chapter on a Docker engine and report what happened."""
+"""Play the Services chapter and report what happened.
+
+    python -m scenario docker                       # containers on a Docker Engine (make demo)
+    python -m scenario kind --context kind-numbers-demo   # a real cluster (make kind-demo)
+"""
 
 from __future__ import annotations
 
@@ -17,19 +21,26 @@ def _interrupt(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scenario", description=__doc__)
-    parser.add_argument("backend", choices=["docker"])
+    parser.add_argument("backend", choices=["docker", "kind"])
+    parser.add_argument("--context", help="kubectl context (kind backend)")
     parser.add_argument("--version", default="0.1.0", help="image tag to run")
     parser.add_argument("--report", type=Path, default=Path("demo-report.json"))
     parser.add_argument("--rate", type=float, default=50.0, help="requests/s during deletion")
     parser.add_argument("--requests", type=int, default=500, help="at least this many then")
     args = parser.parse_args(argv)
 
-    from .docker_backend import DockerBackend
+    if args.backend == "kind":
+        from .kubectl_backend import KubectlBackend
 
-    images = {
-        name: f"numbers-demo/{name}:{args.version}" for name in ("numbers-api", "web", "probe")
-    }
-    backend = DockerBackend(images)
+        backend = KubectlBackend(context=args.context)
+    else:
+        from .docker_backend import DockerBackend
+
+        images = {
+            name: f"numbers-demo/{name}:{args.version}"
+            for name in ("numbers-api", "web", "probe")
+        }
+        backend = DockerBackend(images)
     settings = Settings(load_rate=args.rate, min_requests_during_deletion=args.requests)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"numbers-demo: the Services chapter on {backend.name} (run {backend.run_id})\n")

@@ -53,6 +53,11 @@ class SteadyLoad:
         self._thread.start()
         return self
 
+    def wait(self) -> LoadResult:
+        """Let the load run to its own bound (count or time), then return what it measured."""
+        self._thread.join(timeout=self.max_seconds + 10)
+        return self.result
+
     def stop(self) -> LoadResult:
         self._stop.set()
         self._thread.join(timeout=self.max_seconds + 10)

@@ -132,6 +132,8 @@ def delete_pod(backend: Backend, settings: Settings, say: Say) -> Step:
         f"  {result.sent} requests sent, {result.failed} failed "
         f"(p99 {result.percentile(0.99) * 1000:.1f} ms); numbers-api -> {after}"
     )
+    say(f"  {backend.service_word} before: {service_before}")
+    say(f"  {backend.service_word} after:  {service_after}")
     step.figures = {
         "deleted_pod": victim,
         "replacement_pod": replacement,

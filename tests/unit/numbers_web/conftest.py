@@ -2,25 +2,8 @@ import pytest
 from numbers_web import create_app
 from numbers_web.config import WebConfig
 
-from tests.support.scripted_http import ScriptedServer
-
 UNRESOLVABLE_URL = "http://numbers-api.invalid/rng"
 TEST_BUDGET_SECONDS = 0.6
-
-
-@pytest.fixture
-def scripted():
-    """Start scripted stand-ins for numbers-api; each is stopped after the test."""
-    servers = []
-
-    def start(behaviour):
-        server = ScriptedServer(behaviour)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

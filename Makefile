@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: help venv demo images test lint pins clean
+.PHONY: help venv demo images kind-up kind-deploy kind-demo kind-down test lint pins clean
 
 help:
 	@echo "make demo   build the images and play the Services chapter on Docker, measured"
 	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
 	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
+	@echo "make kind-up | kind-deploy | kind-demo | kind-down   the chapter on a kind cluster"
 	@echo "make lint   ruff over the code and tests"
 	@echo "make pins   re-pin requirements.txt files from requirements.in (needs pip-tools)"
 
@@ -29,6 +30,18 @@ images:
 
 demo: $(STAMP) images
 	$(BIN)/python -m scenario docker --version $(VERSION) --report demo-report.json
+
+kind-up:
+	scripts/kind.sh up
+
+kind-deploy:
+	scripts/kind.sh deploy
+
+kind-demo: $(STAMP)
+	scripts/kind.sh demo
+
+kind-down:
+	scripts/kind.sh down
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 
 from flask import Flask, Response, jsonify, render_template
 from prometheus_client import CollectorRegistry
@@ -13,7 +14,9 @@ from .diagnosis import Diagnosis, diagnose
 from .errors import register_error_handlers
 from .lifecycle import Lifecycle
 from .metrics import HttpMetrics, UpstreamMetrics
+from .probe_view import ProbeClient
 from .security import register_security_headers
+from .timeline import reason_colour, render_timeline
 from .upstream import Number, RngClient, UpstreamError
 
 EXTENSION = "numbers_web"
@@ -29,10 +32,16 @@ def create_app(config: WebConfig | None = None) -> Flask:
     client = RngClient(
         config.api_url, config.api_host, config.api_timeout_seconds, pool_size=config.threads
     )
+    probe = ProbeClient(config.probe_url)
     lifecycle = Lifecycle()
 
     app = Flask(__name__)
-    app.extensions[EXTENSION] = {"config": config, "lifecycle": lifecycle, "client": client}
+    app.extensions[EXTENSION] = {
+        "config": config,
+        "lifecycle": lifecycle,
+        "client": client,
+        "probe": probe,
+    }
     register_error_handlers(app)
     register_security_headers(app)
     http_metrics.init_app(app)
@@ -47,9 +56,15 @@ def create_app(config: WebConfig | None = None) -> Flask:
         upstream_metrics.observe("ok", time.perf_counter() - started)
         return number
 
+    def panel_context() -> dict:
+        view = probe.view()
+        now = datetime.now(UTC)
+        timeline = render_timeline(view, now) if view.available else ""
+        return {"probe": view, "timeline": timeline, "reason_colour": reason_colour}
+
     def page(result: Number | Diagnosis | None) -> tuple[str, int]:
         status = 503 if isinstance(result, Diagnosis) else 200
-        html = render_template("index.html", result=result, config=config)
+        html = render_template("index.html", result=result, config=config, **panel_context())
         return html, status
 
     @app.get("/")
@@ -59,6 +74,18 @@ def create_app(config: WebConfig | None = None) -> Flask:
     @app.post("/")
     def go() -> tuple[str, int]:
         return page(get_number())
+
+    @app.get("/probe/panel")
+    def probe_panel() -> str:
+        # The panel alone, for the page's optional refresh script.
+        return render_template("_probe_panel.html", **panel_context())
+
+    @app.get("/probe/timeline.svg")
+    def probe_timeline() -> Response:
+        view = probe.view()
+        if not view.available:
+            return Response(status=503)
+        return Response(render_timeline(view, datetime.now(UTC)), mimetype="image/svg+xml")
 
     @app.get("/api/number")
     def api_number() -> tuple[Response, int]:

@@ -22,6 +22,8 @@ class WebConfig:
     # Every failing call answers within this budget, whatever the cause (DNS included).
     api_timeout_seconds: float = 2.5
     shutdown_delay_seconds: float = 5.0
+    # The DNS probe sidecar, on localhost because it shares the pod's network namespace.
+    probe_url: str = "http://localhost:9090"
     served_by: str = "localhost"
     # Set by gunicorn.conf.py: where prometheus-client's workers share their figures.
     multiprocess_dir: str = ""
@@ -93,6 +95,7 @@ def load_config(environ: Mapping[str, str]) -> WebConfig:
         api_url=_url(environ, "NUMBERS_API_URL", "http://numbers-api/rng"),
         api_timeout_seconds=_seconds(environ, "NUMBERS_API_TIMEOUT_SECONDS", 2.5, 0.1, 2.9),
         shutdown_delay_seconds=_seconds(environ, "SHUTDOWN_DELAY_SECONDS", 5.0, 0, 15.0),
+        probe_url=_url(environ, "PROBE_URL", "http://localhost:9090").rstrip("/"),
         served_by=socket.gethostname(),
         multiprocess_dir=_directory(environ, "PROMETHEUS_MULTIPROC_DIR"),
     )

@@ -21,6 +21,7 @@ def test_defaults_call_numbers_api_by_its_service_name():
         ("WEB_CONCURRENCY", "3", "workers", 3),
         ("GUNICORN_THREADS", "2", "threads", 2),
         ("SHUTDOWN_DELAY_SECONDS", "0", "shutdown_delay_seconds", 0.0),
+        ("PROBE_URL", "http://127.0.0.1:9191/", "probe_url", "http://127.0.0.1:9191"),
     ],
 )
 def test_valid_values_are_read(variable, value, field, expected):
@@ -43,6 +44,8 @@ def test_valid_values_are_read(variable, value, field, expected):
         ("GUNICORN_THREADS", "1000"),
         ("SHUTDOWN_DELAY_SECONDS", "-2"),
         ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
+        ("PROBE_URL", "localhost:9090"),
+        ("PROBE_URL", "file:///etc/passwd"),
     ],
 )
 def test_invalid_value_fails_naming_variable_and_value(variable, value):

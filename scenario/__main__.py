@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import time
 from pathlib import Path
 
-from .report import table, write_json
-from .steps import Settings, probe_status, run_chapter
+from .report import table, write_html, write_json
+from .steps import Settings, probe_status, probe_timeline_svg, run_chapter
 
 
 def _interrupt(signum, frame):
@@ -24,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("backend", choices=["docker", "kind"])
     parser.add_argument("--context", help="kubectl context (kind backend)")
     parser.add_argument("--version", default="0.1.0", help="image tag to run")
-    parser.add_argument("--report", type=Path, default=Path("demo-report.json"))
+    parser.add_argument(
+        "--report", type=Path, default=Path("demo-report.json"), help="and .html beside it"
+    )
     parser.add_argument("--rate", type=float, default=50.0, help="requests/s during deletion")
     parser.add_argument("--requests", type=int, default=500, help="at least this many then")
     args = parser.parse_args(argv)
@@ -44,9 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(load_rate=args.rate, min_requests_during_deletion=args.requests)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"numbers-demo: the Services chapter on {backend.name} (run {backend.run_id})\n")
+    started = time.monotonic()
     try:
         steps = run_chapter(backend, settings, lambda line: print(line, flush=True))
         probe = probe_status(backend)
+        timeline = probe_timeline_svg(backend, int(time.monotonic() - started) + 5)
     except KeyboardInterrupt:
         print("\ninterrupted: removing what this run created", file=sys.stderr)
         return 130
@@ -54,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         backend.cleanup()
     print(table(steps))
     report = write_json(args.report, backend.name, steps, probe)
-    print(f"\nreport written to {args.report}; everything this run created was removed")
+    html_path = args.report.with_suffix(".html")
+    write_html(html_path, report, timeline)
+    print(f"\nreports: {args.report} and {html_path}; everything this run created was removed")
     return 0 if report["passed"] else 1
 
 

@@ -63,3 +63,20 @@ def write_json(path: Path, backend: str, steps: list[Step], probe: dict) -> dict
     }
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     return report
+
+
+def write_html(path: Path, report: dict, timeline_svg: str) -> None:
+    """A page for someone who missed the run: the events, the probe's timeline, the figures."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    templates = Path(__file__).parent / "templates"
+    env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
+    figures = [step["figures"] for step in report["steps"]] + [{}, {}, {}]
+    html = env.get_template("report.html").render(
+        report=report,
+        first=figures[0],
+        second=figures[1],
+        third=figures[2],
+        timeline=timeline_svg,
+    )
+    path.write_text(html)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 
@@ -48,6 +49,10 @@ def get_json(url: str) -> tuple[int, dict]:
         return 0, {"error": {"kind": "unreachable", "detail": str(error)}}
 
 
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
 def web_number(backend: Backend) -> tuple[int, dict]:
     return get_json(f"{backend.web_url()}/api/number")
 
@@ -59,6 +64,7 @@ def probe_status(backend: Backend) -> dict:
 def pods_without_service(backend: Backend, settings: Settings, say: Say) -> Step:
     step = Step("Pods without a Service")
     say("Starting two numbers-api pods and the web pod with its DNS probe sidecar; no Service.")
+    deployed_at = utc_now()
     backend.deploy_without_service()
     ready = poll(lambda: get_json(f"{backend.web_url()}/readyz")[0] == 200, settings.ready_timeout)
     status, body = web_number(backend)
@@ -72,6 +78,7 @@ def pods_without_service(backend: Backend, settings: Settings, say: Say) -> Step
     failures = {k: v for k, v in probe.get("failures_by_outcome", {}).items() if v}
     say(f"  probe: state {probe.get('state')}, failures so far {failures}")
     step.figures = {
+        "deployed_at": deployed_at,
         "web_status": status,
         "web_error_kind": error.get("kind"),
         "web_error_detail": error.get("detail"),
@@ -85,7 +92,7 @@ def pods_without_service(backend: Backend, settings: Settings, say: Say) -> Step
 def create_service(backend: Backend, settings: Settings, say: Say) -> Step:
     step = Step(f"Create the {backend.service_word}")
     say(f"Creating the {backend.service_word} numbers-api.")
-    started = time.monotonic()
+    started, created_at = time.monotonic(), utc_now()
     backend.create_service()
     created = time.monotonic()
     web_ok = poll(lambda: web_number(backend)[0] == 200, settings.recovery_timeout, 0.05)
@@ -97,6 +104,7 @@ def create_service(backend: Backend, settings: Settings, say: Say) -> Step:
     say(f"  web answered 200 {web_seconds:.2f} s after the {backend.service_word} appeared")
     say(f"  probe reported ok {probe_seconds:.2f} s after; numbers-api -> {probe.get('addresses')}")
     step.figures = {
+        "service_created_at": created_at,
         "create_seconds": round(created - started, 3),
         "seconds_to_web_200": round(web_seconds, 3),
         "seconds_to_probe_ok": round(probe_seconds, 3),
@@ -122,6 +130,7 @@ def delete_pod(backend: Backend, settings: Settings, say: Say) -> Step:
     ).start()
     say(f"Sending {settings.load_rate:g} requests/s to web; deleting pod {victim} gracefully.")
     poll(lambda: load.sent() >= settings.load_rate * 2, 10)
+    deleted_at = utc_now()
     replacement = backend.delete_pod(victim, graceful=True)
     say(f"  {victim} is gone; its replacement {replacement} is ready")
     poll(lambda: load.sent() >= settings.min_requests_during_deletion, 60)
@@ -135,6 +144,7 @@ def delete_pod(backend: Backend, settings: Settings, say: Say) -> Step:
     say(f"  {backend.service_word} before: {service_before}")
     say(f"  {backend.service_word} after:  {service_after}")
     step.figures = {
+        "deletion_started_at": deleted_at,
         "deleted_pod": victim,
         "replacement_pod": replacement,
         "requests_sent": result.sent,
@@ -157,6 +167,18 @@ def _resolving(status: dict) -> list[str] | None:
     if status.get("state") == "ok" and status.get("addresses"):
         return status["addresses"]
     return None
+
+
+def probe_timeline_svg(backend: Backend, window_seconds: int) -> str:
+    """web's own picture of the probe's record, for the report; empty if it cannot be had."""
+    window = min(max(window_seconds, 10), 3600)
+    try:
+        response = requests.get(
+            f"{backend.web_url()}/probe/timeline.svg", params={"window": window}, timeout=5
+        )
+    except requests.RequestException:
+        return ""
+    return response.text if response.status_code == 200 else ""
 
 
 def run_chapter(backend: Backend, settings: Settings, say: Say) -> list[Step]:

@@ -107,6 +107,8 @@ class History:
         self._state_since_wall: float | None = None
         self._addresses: tuple[str, ...] | None = None
         self._last: CheckResult | None = None
+        # When the state stopped being "unknown": where a timeline's known history begins.
+        self._first_check_wall: float | None = None
         self._checks = 0
         self._dns_outcomes: Counter[str] = Counter({o.value: 0 for o in DnsOutcome})
         self._http_outcomes: Counter[str] = Counter({o.value: 0 for o in HttpOutcome})
@@ -158,6 +160,8 @@ class History:
             self._state = transition.state_after
             self._remember_recent(result)
             self._last = result
+            if self._first_check_wall is None:
+                self._first_check_wall = result.wall_time
             return transition
 
     def snapshot(self, now_monotonic: float) -> dict[str, Any]:
@@ -168,6 +172,9 @@ class History:
                 "state_since": None
                 if self._state_since_wall is None
                 else rfc3339(self._state_since_wall),
+                "first_check_at": None
+                if self._first_check_wall is None
+                else rfc3339(self._first_check_wall),
                 "checks": self._checks,
                 "checks_by_outcome": dict(self._dns_outcomes),
                 "failures": sum(self._failures.values()),

@@ -6,7 +6,7 @@ import os
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, Response, jsonify, render_template
+from flask import Flask, Response, jsonify, render_template, request
 from prometheus_client import CollectorRegistry
 
 from .config import WebConfig, load_config
@@ -81,11 +81,15 @@ def create_app(config: WebConfig | None = None) -> Flask:
         return render_template("_probe_panel.html", **panel_context())
 
     @app.get("/probe/timeline.svg")
-    def probe_timeline() -> Response:
+    def probe_timeline() -> tuple[Response, int] | Response:
+        window = request.args.get("window", "300")
+        if not window.isascii() or not window.isdigit() or not 10 <= int(window) <= 3600:
+            return jsonify(error="'window' must be whole seconds from 10 to 3600"), 400
         view = probe.view()
         if not view.available:
-            return Response(status=503)
-        return Response(render_timeline(view, datetime.now(UTC)), mimetype="image/svg+xml")
+            return jsonify(error=f"the probe sidecar is not reachable ({view.error})"), 503
+        svg = render_timeline(view, datetime.now(UTC), window_seconds=int(window))
+        return Response(svg, mimetype="image/svg+xml")
 
     @app.get("/api/number")
     def api_number() -> tuple[Response, int]:

@@ -52,7 +52,8 @@ class ProbeView:
     checks: int = 0
     outages: list[Outage] = field(default_factory=list)
     address_changes: list[AddressChange] = field(default_factory=list)
-    started_at: datetime | None = None
+    # The first check's time: before it, the probe knew nothing about the name.
+    first_check_at: datetime | None = None
     interval_seconds: float = 1.0
 
 
@@ -92,7 +93,7 @@ def view_from_status(url: str, status: dict) -> ProbeView:
         checks=int(status.get("checks") or 0),
         outages=outages,
         address_changes=changes,
-        started_at=parse_time(status.get("started_at")),
+        first_check_at=parse_time(status.get("first_check_at")),
         interval_seconds=float(status.get("interval_seconds") or 1.0),
     )
 

@@ -44,12 +44,12 @@ def render_timeline(view: ProbeView, now: datetime, window_seconds: int = 300) -
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" class="timeline" '
         f'aria-label="DNS checks of {escape(view.target)} over the last '
-        f'{window_seconds // 60} minutes">',
+        f'{describe_seconds(window_seconds)}">',
         f'<rect x="0" y="{BAR_TOP}" width="{WIDTH}" height="{BAR_HEIGHT}" '
         f'fill="{UNKNOWN_COLOUR}"><title>not probed</title></rect>',
     ]
-    if view.started_at is not None:
-        begin = x(view.started_at)
+    if view.first_check_at is not None:
+        begin = x(view.first_check_at)
         parts.append(
             f'<rect x="{begin}" y="{BAR_TOP}" width="{round(WIDTH - begin, 1)}" '
             f'height="{BAR_HEIGHT}" fill="{OK_COLOUR}" data-state="ok">'
@@ -79,7 +79,7 @@ def render_timeline(view: ProbeView, now: datetime, window_seconds: int = 300) -
         )
     parts.append(
         f'<text x="0" y="{HEIGHT - 4}" font-size="11" font-family="sans-serif" '
-        f'fill="#667">{window_seconds // 60} min ago</text>'
+        f'fill="#667">{describe_seconds(window_seconds)} ago</text>'
         f'<text x="{WIDTH}" y="{HEIGHT - 4}" font-size="11" font-family="sans-serif" '
         f'fill="#667" text-anchor="end">now ({now:%H:%M:%S} UTC)</text>'
     )

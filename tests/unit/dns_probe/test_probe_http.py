@@ -73,6 +73,7 @@ def test_status_before_the_first_check_is_unknown(
     assert body["state"] == "unknown"
     assert body["checks"] == 0
     assert body["last_check"] is None
+    assert body["first_check_at"] is None
     assert body["addresses"] == []
 
 
@@ -100,6 +101,7 @@ def test_status_shows_state_counts_outages_and_last_check(
         "resolver",
         "state",
         "state_since",
+        "first_check_at",
         "checks",
         "checks_by_outcome",
         "failures",
@@ -122,6 +124,7 @@ def test_status_shows_state_counts_outages_and_last_check(
     assert body["target"] == "numbers-api"
     assert body["state"] == "failing"
     assert body["state_since"] == "2026-01-01T00:00:03.000Z"
+    assert body["first_check_at"] == "2026-01-01T00:00:00.000Z"
     assert body["checks"] == 4
     assert body["checks_by_outcome"]["nxdomain"] == 1
     assert body["checks_by_outcome"]["timeout"] == 1

@@ -20,7 +20,7 @@ def _status(state="failing", addresses=(), outages=(), changes=(), failures=None
         "failures_by_outcome": failures or {"nxdomain": 0, "timeout": 0},
         "outages": list(outages),
         "address_changes": list(changes),
-        "started_at": "2026-11-26T09:58:00Z",
+        "first_check_at": "2026-11-26T09:58:00Z",
         "interval_seconds": 1.0,
     }
 
@@ -120,7 +120,26 @@ def test_panel_fragment_and_timeline_svg_are_served_for_the_refresh(make_web, pr
 
 
 def test_timeline_svg_is_503_without_the_sidecar(make_web):
-    assert make_web(UNRESOLVABLE_URL).get("/probe/timeline.svg").status_code == 503
+    response = make_web(UNRESOLVABLE_URL).get("/probe/timeline.svg")
+
+    assert response.status_code == 503
+    assert "not reachable" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("window", ["9", "3601", "abc", "", "1e3", "-60", "%D9%A3%D9%A0"])
+def test_timeline_rejects_a_window_out_of_range(make_web, window):
+    response = make_web(UNRESOLVABLE_URL).get(f"/probe/timeline.svg?window={window}")
+
+    assert response.status_code == 400
+    assert "'window'" in response.get_json()["error"]
+
+
+def test_timeline_window_can_be_narrowed_for_the_report(make_web, probe_answering):
+    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(NXDOMAIN_THEN_OK))
+
+    svg = web.get("/probe/timeline.svg?window=120").get_data(as_text=True)
+
+    assert "2.0 min" not in svg and "2 min 0 s ago" in svg
 
 
 def test_page_loads_its_script_from_a_file_never_inline(make_web):
@@ -137,7 +156,7 @@ def _view(**overrides):
         "available": True,
         "url": "http://localhost:9090",
         "target": "numbers-api",
-        "started_at": NOW - timedelta(minutes=10),
+        "first_check_at": NOW - timedelta(minutes=10),
     }
     return ProbeView(**{**fields, **overrides})
 
@@ -159,8 +178,10 @@ def test_timeline_leaves_out_outages_older_than_the_window():
     assert "data-reason" not in render_timeline(_view(outages=[old]), NOW)
 
 
-def test_timeline_is_grey_before_the_probe_started():
-    svg = render_timeline(_view(started_at=NOW - timedelta(seconds=60)), NOW, window_seconds=300)
+def test_timeline_is_grey_before_the_probes_first_check():
+    svg = render_timeline(
+        _view(first_check_at=NOW - timedelta(seconds=60)), NOW, window_seconds=300
+    )
 
     assert '<rect x="576.0" y="18" width="144.0" height="30" fill="#2e9e4f"' in svg
 

@@ -69,13 +69,18 @@ def render_timeline(view: ProbeView, now: datetime, window_seconds: int = 300) -
             f'data-reason="{escape(outage.reason)}"><title>{escape(label)}, '
             f"{outage.failed_checks} failed checks</title></rect>"
         )
-        # The duration is written on the strip itself, above it when the segment is narrow.
-        inside = width >= 8 * len(label)
+        # The duration is written on the strip itself, above it when the segment is narrow,
+        # and kept inside the picture when the outage is at its right edge.
+        label_width = 7 * len(label)
+        inside = width >= label_width + 8
         text_y = BAR_TOP + BAR_HEIGHT / 2 + 4 if inside else BAR_TOP - 5
         fill = "#ffffff" if inside else "#1d2430"
+        text_x, anchor = round(left + 4, 1), "start"
+        if text_x + label_width > WIDTH:
+            text_x, anchor = WIDTH, "end"
         parts.append(
-            f'<text x="{round(left + 4, 1)}" y="{text_y}" font-size="12" '
-            f'font-family="sans-serif" fill="{fill}">{escape(label)}</text>'
+            f'<text x="{text_x}" y="{text_y}" font-size="12" font-family="sans-serif" '
+            f'fill="{fill}" text-anchor="{anchor}">{escape(label)}</text>'
         )
     parts.append(
         f'<text x="0" y="{HEIGHT - 4}" font-size="11" font-family="sans-serif" '

@@ -199,3 +199,12 @@ def test_view_tolerates_a_status_with_missing_or_broken_fields():
     assert view.outages == []
     assert view.address_changes == []
     assert view.state == "unknown"
+
+
+def test_timeline_keeps_the_label_of_a_recent_outage_inside_the_picture():
+    recent = Outage(NOW - timedelta(seconds=5), NOW, 5.0, "nxdomain", 5)
+
+    svg = render_timeline(_view(outages=[recent]), NOW, window_seconds=300)
+
+    assert '<text x="720" y="13" font-size="12"' in svg
+    assert 'text-anchor="end">nxdomain 5.0 s</text>' in svg

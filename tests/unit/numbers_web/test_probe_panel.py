@@ -20,26 +20,32 @@ def _status(state="failing", addresses=(), outages=(), changes=(), failures=None
         "failures_by_outcome": failures or {"nxdomain": 0, "timeout": 0},
         "outages": list(outages),
         "address_changes": list(changes),
-        "first_check_at": "2026-11-26T09:58:00Z",
+        "first_check_at": _ago(120),
         "interval_seconds": 1.0,
     }
 
 
-NXDOMAIN_THEN_OK = _status(
-    state="ok",
-    addresses=["10.96.0.20"],
-    outages=[
-        {
-            "start": "2026-11-26T09:58:00Z",
-            "end": "2026-11-26T09:58:30.5Z",
-            "duration_seconds": 30.5,
-            "reason": "nxdomain",
-            "failed_checks": 30,
-        }
-    ],
-    changes=[{"time": "2026-11-26T09:58:30.5Z", "from": [], "to": ["10.96.0.20"]}],
-    failures={"nxdomain": 30, "timeout": 0},
-)
+def _ago(seconds):
+    """An RFC 3339 time shortly before now: the page draws the last five minutes."""
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+def nxdomain_then_ok():
+    return _status(
+        state="ok",
+        addresses=["10.96.0.20"],
+        outages=[
+            {
+                "start": _ago(100),
+                "end": _ago(69.5),
+                "duration_seconds": 30.5,
+                "reason": "nxdomain",
+                "failed_checks": 30,
+            }
+        ],
+        changes=[{"time": _ago(69.5), "from": [], "to": ["10.96.0.20"]}],
+        failures={"nxdomain": 30, "timeout": 0},
+    )
 
 
 @pytest.fixture
@@ -54,7 +60,7 @@ def probe_answering(scripted):
 
 
 def test_panel_shows_the_address_the_name_resolves_to(make_web, probe_answering):
-    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(NXDOMAIN_THEN_OK))
+    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(nxdomain_then_ok()))
 
     html = web.get("/").get_data(as_text=True)
 
@@ -64,7 +70,7 @@ def test_panel_shows_the_address_the_name_resolves_to(make_web, probe_answering)
 
 
 def test_panel_shows_the_outage_in_red_with_its_duration_and_counts(make_web, probe_answering):
-    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(NXDOMAIN_THEN_OK))
+    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(nxdomain_then_ok()))
 
     html = web.get("/").get_data(as_text=True)
 
@@ -78,7 +84,7 @@ def test_panel_says_when_the_name_does_not_resolve(make_web, probe_answering):
     failing = _status(
         outages=[
             {
-                "start": "2026-11-26T09:59:50Z",
+                "start": _ago(10),
                 "end": None,
                 "duration_seconds": 10,
                 "reason": "nxdomain",
@@ -108,7 +114,7 @@ def test_page_works_and_says_so_when_the_sidecar_is_absent(make_web):
 
 
 def test_panel_fragment_and_timeline_svg_are_served_for_the_refresh(make_web, probe_answering):
-    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(NXDOMAIN_THEN_OK))
+    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(nxdomain_then_ok()))
 
     fragment = web.get("/probe/panel")
     svg = web.get("/probe/timeline.svg")
@@ -135,7 +141,7 @@ def test_timeline_rejects_a_window_out_of_range(make_web, window):
 
 
 def test_timeline_window_can_be_narrowed_for_the_report(make_web, probe_answering):
-    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(NXDOMAIN_THEN_OK))
+    web = make_web(UNRESOLVABLE_URL, probe_url=probe_answering(nxdomain_then_ok()))
 
     svg = web.get("/probe/timeline.svg?window=120").get_data(as_text=True)
 

@@ -12,6 +12,7 @@ from .config import ApiConfig, load_config
 from .errors import register_error_handlers
 from .faults import FaultSwitch
 from .lifecycle import Lifecycle
+from .limits import register_request_limits
 from .metrics import HttpMetrics
 from .rng import BadBounds, draw, parse_bounds
 
@@ -34,6 +35,7 @@ def create_app(
     app = Flask(__name__)
     app.extensions[EXTENSION] = {"config": config, "faults": faults, "lifecycle": lifecycle}
     register_error_handlers(app)
+    register_request_limits(app)
     metrics.init_app(app)
 
     @app.after_request

@@ -13,6 +13,7 @@ from .config import WebConfig, load_config
 from .diagnosis import Diagnosis, diagnose
 from .errors import register_error_handlers
 from .lifecycle import Lifecycle
+from .limits import register_request_limits
 from .metrics import HttpMetrics, UpstreamMetrics
 from .probe_view import ProbeClient
 from .security import register_security_headers
@@ -43,6 +44,7 @@ def create_app(config: WebConfig | None = None) -> Flask:
         "probe": probe,
     }
     register_error_handlers(app)
+    register_request_limits(app)
     register_security_headers(app)
     http_metrics.init_app(app)
 

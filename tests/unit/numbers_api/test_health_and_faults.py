@@ -96,3 +96,26 @@ def test_unexpected_error_is_json_500_without_traceback(client):
 
 def test_index_lists_the_endpoints(client):
     assert "/rng?min=0&max=99" in client.get("/").get_json()["endpoints"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("get", "/rng", {"data": b"42"}),
+        ("get", "/rng", {"json": {"min": 1}}),
+        ("post", "/reset", {"data": b"please"}),
+        ("get", "/healthz", {"data": b"x" * 10_000}),
+    ],
+)
+def test_request_bodies_are_refused_with_json_400(client, method, path, kwargs):
+    response = getattr(client, method)(path, **kwargs)
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "this endpoint takes no request body"}
+
+
+def test_oversized_query_string_is_refused_with_json_414(client):
+    response = client.get("/rng?min=1&pad=" + "x" * 2000)
+
+    assert response.status_code == 414
+    assert "1024 bytes" in response.get_json()["error"]

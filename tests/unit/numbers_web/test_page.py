@@ -119,3 +119,23 @@ def test_unexpected_error_shows_no_traceback(make_web):
     assert response.status_code == 500
     assert "secret internals" not in response.get_data(as_text=True)
     assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "mimetype"),
+    [("post", "/", "text/html"), ("get", "/api/number", "application/json")],
+)
+def test_request_bodies_are_refused_with_400_that_says_why(make_web, method, path, mimetype):
+    response = getattr(make_web(UNRESOLVABLE_URL), method)(path, data=b"number=7")
+
+    assert response.status_code == 400
+    assert response.mimetype == mimetype
+    assert "takes no request body" in response.get_data(as_text=True)
+
+
+def test_empty_form_post_from_a_browser_is_accepted(make_web):
+    response = make_web(UNRESOLVABLE_URL).post(
+        "/", data=b"", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 503  # the Go! click reached the API call

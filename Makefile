@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: help venv demo images kind-up kind-deploy kind-demo kind-down test lint pins clean
+.PHONY: help venv demo images kind-up kind-deploy kind-demo kind-down test lint scan pins clean
 
 help:
 	@echo "make demo   build the images and play the Services chapter on Docker, measured"
@@ -15,6 +15,7 @@ help:
 	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
 	@echo "make kind-up | kind-deploy | kind-demo | kind-down   the chapter on a kind cluster"
 	@echo "make lint   ruff over the code and tests"
+	@echo "make scan   checkov, hadolint, pip-audit and ruff (scripts/scan.sh; installs .venv-scan)"
 	@echo "make pins   re-pin requirements.txt files from requirements.in (needs pip-tools)"
 
 # The virtualenv is rebuilt whenever the pinned requirements change.
@@ -50,11 +51,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The test suite runs this too (tests/integration/test_scanners.py), so CI fails on a finding.
+scan:
+	scripts/scan.sh
+
 pins:
 	@command -v pip-compile >/dev/null || { echo "pins: install pip-tools first (pip install pip-tools)"; exit 1; }
 	for d in services/numbers-api services/web probe; do \
 	  (cd $$d && pip-compile -q --generate-hashes --strip-extras --no-header -o requirements.txt requirements.in); done
 	pip-compile -q --generate-hashes --strip-extras --no-header -o requirements-dev.txt requirements-dev.in
+	pip-compile -q --generate-hashes --strip-extras --no-header -o requirements-scan.txt requirements-scan.in
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-scan .pytest_cache .ruff_cache

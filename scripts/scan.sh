@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Security scanners over the repository: prints one summary line per scanner with its finding
+# count, and exits non-zero on any finding.
+#
+#   scripts/scan.sh [--strict] [--setup-only] [checkov|hadolint|pip-audit|ruff ...]
+#
+#   checkov    misconfigurations in the Kubernetes manifests (k8s/) and the Dockerfiles
+#   hadolint   Dockerfile best practices, and ShellCheck on their RUN lines
+#   pip-audit  known vulnerabilities in each service's pinned requirements and the test pins
+#   ruff       the code and tests, including its bandit (S) security rules (.venv's ruff)
+#
+# The first three live in their own virtualenv, .venv-scan, installed from the hash-pinned
+# requirements-scan.txt (checkov pins dozens of packages that would fight .venv's); it is
+# rebuilt whenever those pins or the Python change. ruff is the one `make test` runs.
+#
+# A waiver sits beside what it waives, with its reason: `checkov.io/skipN: CKV_...=reason`
+# annotations in Kubernetes objects (checkov reads no comments there), `# checkov:skip=CKV_...:
+# reason` and `# hadolint ignore=DLxxxx` (after a comment giving the reason) in Dockerfiles.
+#
+# pip-audit needs a vulnerability feed: PyPI's per-release JSON API by default, or the
+# OSV-style API at SCAN_OSV_URL. When the feed does not answer, pip-audit is reported as
+# skipped with the reason, and counts as a failure only with --strict. When it answers,
+# every pinned package must be audited (pip-audit --strict): a partial audit is an error.
+#
+# What to scan can be changed, for tests and one-off runs (space-separated paths):
+#   SCAN_K8S (files or folders; default k8s), SCAN_DOCKERFILES (default: the tracked
+#   Dockerfiles), SCAN_REQUIREMENTS (default: the three services' and requirements-dev.txt),
+#   SCAN_RUFF (default .).
+#
+# Exit codes: 0 no findings; 1 findings, or a scanner that failed to run (or, with --strict,
+#             was skipped); 2 usage; 3 the scanners could not be installed.
+set -uo pipefail
+
+LIB_PROG=scan
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+ROOT=$(cd "$HERE/.." && pwd)
+cd "$ROOT" || exit "$EXIT_FAIL"
+
+PYTHON=${PYTHON:-python3}
+VENV=$ROOT/.venv-scan
+PINS=$ROOT/requirements-scan.txt
+STAMP=$VENV/.installed
+# A release that exists on PyPI: its per-release JSON tells whether the feed answers.
+PYPI_PROBE_URL=https://pypi.org/pypi/pip/24.0/json
+ALL_SCANNERS=(checkov hadolint pip-audit ruff)
+
+usage() {
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit "$EXIT_USAGE"
+}
+
+strict=0
+setup_only=0
+scanners=()
+for arg in "$@"; do
+    case $arg in
+    --strict) strict=1 ;;
+    --setup-only) setup_only=1 ;;
+    -h | --help) usage ;;
+    checkov | hadolint | pip-audit | ruff) scanners+=("$arg") ;;
+    *)
+        say "unknown argument: $arg"
+        usage
+        ;;
+    esac
+done
+((${#scanners[@]})) || scanners=("${ALL_SCANNERS[@]}")
+
+# -- .venv-scan ---------------------------------------------------------------------------
+
+# The venv is rebuilt from scratch when the pins or the Python change, so that nothing a
+# previous pin set installed stays behind. A lock keeps two runs from building it at once.
+ensure_venv() {
+    local want lock
+    command -v "$PYTHON" >/dev/null 2>&1 || die 3 "no $PYTHON to create $VENV with"
+    want="$(sha256sum <"$PINS" | cut -d' ' -f1) $("$PYTHON" -c 'import sys; print(sys.version)' | head -1)"
+    [[ -f $STAMP && $(<"$STAMP") == "$want" ]] && return 0
+    lock=${TMPDIR:-/tmp}/numbers-demo-scan-$(printf '%s' "$VENV" | sha256sum | cut -c1-16).lock
+    exec 9>"$lock"
+    flock 9
+    if [[ -f $STAMP && $(<"$STAMP") == "$want" ]]; then
+        exec 9>&-
+        return 0
+    fi
+    say "installing the scanners into $VENV from requirements-scan.txt (about a minute)"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV" || die 3 "could not create $VENV"
+    # Keep git from ever offering the venv for a commit, whatever the top .gitignore says.
+    printf '*\n' >"$VENV/.gitignore"
+    if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install --quiet \
+        --require-hashes -r "$PINS" >"$VENV/install.log" 2>&1; then
+        grep -v "is ignored: it is neither a file nor a directory" "$VENV/install.log" | tail -20 >&2
+        rm -f "$STAMP"
+        die 3 "installing the scanners failed (log: $VENV/install.log)"
+    fi
+    printf '%s\n' "$want" >"$STAMP"
+    exec 9>&-
+}
+
+# -- helpers ------------------------------------------------------------------------------
+
+declare -a SUMMARY=()
+failed=0
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+now() { printf '%s' "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }'; }
+
+# record NAME COUNT DETAIL START: one summary line; a count above zero is a failure.
+record() {
+    local name=$1 count=$2 detail=$3 start=$4 word=findings
+    ((count == 1)) && word=finding
+    SUMMARY+=("$(printf '%-10s %d %s%s (%s)' "$name:" "$count" "$word" "${detail:+, $detail}" "$(since "$start")")")
+    ((count == 0)) || failed=1
+}
+# error NAME WHY START: the scanner did not do its job; always a failure.
+error() {
+    SUMMARY+=("$(printf '%-10s error: %s (%s)' "$1:" "$2" "$(since "$3")")")
+    failed=1
+}
+# skipped NAME WHY START: could not run here; a failure only with --strict.
+skipped() {
+    SUMMARY+=("$(printf '%-10s skipped: %s (%s)' "$1:" "$2" "$(since "$3")")")
+    ((strict)) && failed=1
+}
+# show NAME FILE: the scanner's own report, indented under a heading.
+show() {
+    printf '== %s\n' "$1"
+    sed 's/^/   /' "$2"
+}
+
+# Paths: SCAN_* when set, else the repository's defaults. Folders are expanded to their files
+# (checkov repeats its reports when given several folders).
+k8s_files() {
+    local p
+    for p in ${SCAN_K8S-k8s}; do
+        if [[ -d $p ]]; then
+            find "$p" -type f \( -name '*.yaml' -o -name '*.yml' \) | sort
+        else
+            printf '%s\n' "$p"
+        fi
+    done
+}
+dockerfiles() {
+    local p
+    if [[ -n ${SCAN_DOCKERFILES+set} ]]; then
+        for p in $SCAN_DOCKERFILES; do printf '%s\n' "$p"; done
+    elif git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git -C "$ROOT" ls-files -- '*Dockerfile' | sort
+    else
+        printf '%s\n' services/numbers-api/Dockerfile services/web/Dockerfile probe/Dockerfile
+    fi
+}
+requirement_files() {
+    local p
+    for p in ${SCAN_REQUIREMENTS-services/numbers-api/requirements.txt services/web/requirements.txt \
+        probe/requirements.txt requirements-dev.txt}; do
+        printf '%s\n' "$p"
+    done
+}
+
+# -- the scanners -------------------------------------------------------------------------
+
+run_checkov() {
+    local start args=() f n_failed n_skipped rc out=$OUT/checkov.txt
+    start=$(now)
+    while IFS= read -r f; do [[ -n $f ]] && args+=(-f "$f"); done < <(k8s_files; dockerfiles)
+    if ((${#args[@]} == 0)); then
+        error checkov "nothing to scan" "$start"
+        return
+    fi
+    # Offline and strict: no downloads or update checks, and a file it cannot parse fails.
+    BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true CKV_PARSE_ERROR_FAIL=true \
+        "$VENV/bin/checkov" --config-file "$ROOT/.checkov.yaml" "${args[@]}" >"$out" 2>&1
+    rc=$?
+    n_failed=$(sed -n 's/.*Failed checks: \([0-9]*\).*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
+    n_skipped=$(sed -n 's/.*Skipped checks: \([0-9]*\).*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
+    if ((rc != 0 && n_failed == 0)) || ! grep -q 'Passed checks:' "$out"; then
+        show checkov "$out"
+        error checkov "exit $rc without a result it could count (see above)" "$start"
+        return
+    fi
+    ((n_failed)) && show checkov "$out"
+    record checkov "$n_failed" "$n_skipped waived in place with a reason, $((${#args[@]} / 2)) files" "$start"
+}
+
+run_hadolint() {
+    local start files=() rc n out=$OUT/hadolint.txt
+    start=$(now)
+    mapfile -t files < <(dockerfiles)
+    if ((${#files[@]} == 0)); then
+        error hadolint "no Dockerfile to scan" "$start"
+        return
+    fi
+    "$VENV/bin/hadolint" --config "$ROOT/.hadolint.yaml" --no-color "${files[@]}" >"$out" 2>&1
+    rc=$?
+    n=$(grep -cE ':[0-9]+ (DL|SC)[0-9]+ ' "$out")
+    if ((rc != 0 && n == 0)); then
+        show hadolint "$out"
+        error hadolint "exit $rc without a finding it could count (see above)" "$start"
+        return
+    fi
+    ((n)) && show hadolint "$out"
+    record hadolint "$n" "${#files[@]} Dockerfiles" "$start"
+}
+
+# Why the vulnerability feed cannot be used, or nothing when it answers.
+feed_problem() {
+    SCAN_FEED_URL=${SCAN_OSV_URL:-$PYPI_PROBE_URL} SCAN_FEED_KIND=${SCAN_OSV_URL:+osv} \
+        "$VENV/bin/python" - <<'EOF'
+import json, os, requests
+url, kind = os.environ["SCAN_FEED_URL"], os.environ["SCAN_FEED_KIND"]
+try:
+    if kind == "osv":
+        query = {"package": {"name": "pip", "ecosystem": "PyPI"}, "version": "24.0"}
+        r = requests.post(url, data=json.dumps(query), timeout=20)
+    else:
+        r = requests.get(url, timeout=20)
+except requests.RequestException as e:
+    print(f"the vulnerability feed {url} does not answer: {type(e).__name__}")
+else:
+    if r.status_code != 200:
+        print(f"the vulnerability feed {url} answers HTTP {r.status_code}, so no release can be audited")
+EOF
+}
+
+run_pip_audit() {
+    local start files=() f rc n total=0 problem mode service=() out
+    start=$(now)
+    mapfile -t files < <(requirement_files)
+    if ((${#files[@]} == 0)); then
+        error pip-audit "no requirements file to audit" "$start"
+        return
+    fi
+    problem=$(feed_problem)
+    if [[ -n $problem ]]; then
+        skipped pip-audit "$problem" "$start"
+        return
+    fi
+    [[ -n ${SCAN_OSV_URL:-} ]] && service=(--vulnerability-service osv --osv-url "$SCAN_OSV_URL")
+    for f in "${files[@]}"; do
+        out=$OUT/pip-audit-$(printf '%s' "$f" | tr '/' '_').txt
+        # Hash-pinned files are audited exactly as pinned (and must pin everything); others
+        # exactly as listed. pip is never run: nothing is resolved or installed.
+        if grep -q -- '--hash=' "$f"; then mode=--require-hashes; else mode=--no-deps; fi
+        "$VENV/bin/pip-audit" --strict --disable-pip "$mode" --progress-spinner off \
+            "${service[@]}" -r "$f" >"$out" 2>&1
+        rc=$?
+        n=$(sed -n 's/^Found \([0-9]*\) known vulnerabilit.*/\1/p' "$out" | head -1)
+        if ((rc != 0)) && [[ -z $n ]]; then
+            show "pip-audit $f" "$out"
+            error pip-audit "exit $rc on $f without a result it could count (see above)" "$start"
+            return
+        fi
+        if [[ -n $n ]]; then
+            show "pip-audit $f" "$out"
+            total=$((total + n))
+        fi
+    done
+    record pip-audit "$total" "${#files[@]} requirements files" "$start"
+}
+
+run_ruff() {
+    local start rc n out=$OUT/ruff.txt paths=()
+    start=$(now)
+    if [[ ! -x $ROOT/.venv/bin/ruff ]]; then
+        say "setting up .venv for ruff (make venv)"
+        make -s -C "$ROOT" venv >&2 || {
+            error ruff "make venv failed" "$start"
+            return
+        }
+    fi
+    read -r -a paths <<<"${SCAN_RUFF-.}"
+    "$ROOT/.venv/bin/ruff" check --config "$ROOT/pyproject.toml" --output-format concise \
+        --no-cache "${paths[@]}" >"$out" 2>&1
+    rc=$?
+    n=$(grep -cE ':[0-9]+:[0-9]+: [A-Z]+[0-9]+ ' "$out")
+    if ((rc != 0 && n == 0)); then
+        show ruff "$out"
+        error ruff "exit $rc without a finding it could count (see above)" "$start"
+        return
+    fi
+    ((n)) && show ruff "$out"
+    record ruff "$n" "" "$start"
+}
+
+# -- main ---------------------------------------------------------------------------------
+
+needs_venv=0
+for s in "${scanners[@]}"; do [[ $s != ruff ]] && needs_venv=1; done
+if ((needs_venv || setup_only)); then ensure_venv; fi
+((setup_only)) && exit "$EXIT_OK"
+
+for s in "${scanners[@]}"; do
+    case $s in
+    checkov) run_checkov ;;
+    hadolint) run_hadolint ;;
+    pip-audit) run_pip_audit ;;
+    ruff) run_ruff ;;
+    esac
+done
+
+printf '%s\n' "${SUMMARY[@]}"
+if ((failed)); then
+    printf 'scan: FAILED\n'
+    exit "$EXIT_FAIL"
+fi
+printf 'scan: passed\n'
+exit "$EXIT_OK"

@@ -54,7 +54,13 @@ def create_app(config: WebConfig | None = None) -> Flask:
             number = client.fetch()
         except UpstreamError as error:
             upstream_metrics.observe(error.kind, time.perf_counter() - started)
-            return diagnose(error.kind, error.detail, config.api_host, config.api_timeout_seconds)
+            return diagnose(
+                error.kind,
+                error.detail,
+                config.api_host,
+                config.api_timeout_seconds,
+                lookup_failed=error.lookup_failed,
+            )
         upstream_metrics.observe("ok", time.perf_counter() - started)
         return number
 

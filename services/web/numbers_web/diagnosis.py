@@ -13,8 +13,18 @@ class Diagnosis:
     try_command: str
 
 
-def diagnose(kind: str, detail: str, host: str, budget_seconds: float) -> Diagnosis:
+def diagnose(
+    kind: str, detail: str, host: str, budget_seconds: float, lookup_failed: bool = False
+) -> Diagnosis:
     """Explain an UpstreamError's kind in the chapter's terms."""
+    if kind == "dns" and lookup_failed:
+        return Diagnosis(
+            kind=kind,
+            detail=detail,
+            meaning=f"The name {host} could not be looked up: the cluster's DNS failed to "
+            "answer (this is not about the Service existing).",
+            try_command="kubectl get pods -n kube-system -l k8s-app=kube-dns",
+        )
     meanings = {
         "dns": (
             f"The name {host} does not resolve: is there a Service named {host}?",
@@ -27,7 +37,8 @@ def diagnose(kind: str, detail: str, host: str, budget_seconds: float) -> Diagno
         ),
         "timeout": (
             f"No answer within {budget_seconds:g} s: the API pods may be overloaded or "
-            "stuck, or a NetworkPolicy may be dropping the traffic.",
+            "stuck, a NetworkPolicy may be dropping the traffic, or the name lookup itself "
+            "got no answer from DNS.",
             "kubectl get pods -l app=numbers-api",
         ),
         "upstream_status": (

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import NameResolutionError, ReadTimeoutError
+from urllib3.exceptions import NameResolutionError, ProtocolError, ReadTimeoutError
 
 # The API answers a bare integer such as "42"; anything much longer is not that.
 MAX_BODY_BYTES = 64
@@ -31,12 +31,17 @@ class Number:
 
 
 class UpstreamError(Exception):
-    """The API could not give a number; kind is one of KINDS, detail says what happened."""
+    """The API could not give a number; kind is one of KINDS, detail says what happened.
 
-    def __init__(self, kind: str, detail: str) -> None:
+    lookup_failed marks a dns error where the resolver could not get an answer at all
+    (SERVFAIL, timeouts) rather than being told the name does not exist.
+    """
+
+    def __init__(self, kind: str, detail: str, lookup_failed: bool = False) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+        self.lookup_failed = lookup_failed
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
@@ -73,18 +78,22 @@ def classify(error: Exception, host: str) -> UpstreamError:
     causes = list(_causes(error))
     if any(isinstance(cause, NameResolutionError | socket.gaierror) for cause in causes):
         # The resolver's own words ("Name or service not known") are what a learner can search.
-        reason = next(
-            (c.strerror for c in causes if isinstance(c, socket.gaierror) and c.strerror),
-            "name resolution failed",
+        gaierror = next((c for c in causes if isinstance(c, socket.gaierror)), None)
+        reason = (gaierror.strerror if gaierror else None) or "name resolution failed"
+        # EAI_AGAIN: the nameserver failed (SERVFAIL, no answer), not "no such name".
+        lookup_failed = gaierror is not None and gaierror.errno == socket.EAI_AGAIN
+        return UpstreamError(
+            "dns", f"the name {host!r} does not resolve: {reason}", lookup_failed=lookup_failed
         )
-        return UpstreamError("dns", f"the name {host!r} does not resolve: {reason}")
     if isinstance(error, requests.Timeout | ReadTimeoutError):
         return UpstreamError("timeout", f"no answer from {host!r} in time")
     if isinstance(error, requests.ConnectionError):
         return UpstreamError("connect", f"{_connect_detail(error)} by {host!r}")
-    # The headers came but the body broke off, or requests refused what it got.
+    if isinstance(error, requests.exceptions.ChunkedEncodingError | ProtocolError):
+        # The answer began and the connection closed under it: the pod went away mid-answer.
+        return UpstreamError("connect", f"the connection to {host!r} closed mid-answer")
     reason = type(error).__name__
-    return UpstreamError("bad_response", f"the answer was cut off or garbled ({reason})")
+    return UpstreamError("bad_response", f"the answer was garbled ({reason})")
 
 
 def parse_number(response: requests.Response) -> Number:

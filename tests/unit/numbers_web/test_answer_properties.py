@@ -40,3 +40,19 @@ def test_any_non_2xx_status_is_upstream_status(status):
         parse_number(_response(b"42", status=status))
 
     assert raised.value.kind == "upstream_status"
+
+
+@pytest.mark.parametrize(
+    ("errno_value", "lookup_failed"),
+    [(-2, False), (-3, True)],  # EAI_NONAME: no such name; EAI_AGAIN: the nameserver failed
+)
+def test_dns_errors_say_whether_the_lookup_itself_failed(errno_value, lookup_failed):
+    import socket
+
+    from numbers_web.upstream import classify
+
+    wrapped = requests.ConnectionError(socket.gaierror(errno_value, "resolver words"))
+    error = classify(wrapped, "numbers-api")
+
+    assert (error.kind, error.lookup_failed) == ("dns", lookup_failed)
+    assert "resolver words" in error.detail

@@ -139,3 +139,13 @@ def test_empty_form_post_from_a_browser_is_accepted(make_web):
     )
 
     assert response.status_code == 503  # the Go! click reached the API call
+
+
+def test_dns_lookup_failure_points_at_cluster_dns_not_the_service():
+    from numbers_web.diagnosis import diagnose
+
+    down = diagnose("dns", "Temporary failure in name resolution", "numbers-api", 2.5, True)
+    missing = diagnose("dns", "Name or service not known", "numbers-api", 2.5, False)
+
+    assert "kube-dns" in down.try_command
+    assert missing.try_command == "kubectl get svc numbers-api"

@@ -42,7 +42,7 @@ def test_api_number_returns_number_pod_and_url(scripted, make_web):
         (api.body(b"99999999999"), "bad_response", "not an integer"),
         (api.body(b"7" * 100_000), "bad_response", "longer than"),
         (api.body(b"42", content_type="text/html"), "bad_response", "text/html"),
-        (api.close_mid_body(), "bad_response", "cut off"),
+        (api.close_mid_body(), "connect", "closed mid-answer"),
         (api.close_without_answer(), "connect", "connection"),
         (api.reset_connection(), "connect", "connection"),
         (api.stall_before_answer(RELEASE), "timeout", "no answer"),
@@ -105,6 +105,15 @@ def test_connect_failure_is_retried_once_on_a_fresh_connection(scripted, make_we
 
     assert response.status_code == 200
     assert response.get_json()["number"] == 5
+    assert server.connections == 2
+
+
+def test_answer_cut_off_by_a_dying_pod_is_retried_on_a_fresh_connection(scripted, make_web):
+    server = scripted(api.first_then(api.close_mid_body(), api.ok(number=9)))
+
+    response = make_web(server.url).get("/api/number")
+
+    assert response.get_json()["number"] == 9
     assert server.connections == 2
 
 

@@ -41,7 +41,7 @@ def test_valid_values_are_read(variable, value, field, expected):
         ("PORT", "0"),
         ("PORT", "eighty"),
         ("WEB_CONCURRENCY", "0"),
-        ("GUNICORN_THREADS", "1000"),
+        ("GUNICORN_THREADS", "1025"),
         ("SHUTDOWN_DELAY_SECONDS", "-2"),
         ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
         ("PROBE_URL", "localhost:9090"),

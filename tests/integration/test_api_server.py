@@ -61,13 +61,15 @@ def _finish_request(conn):
 
 
 def test_sigterm_lets_in_flight_requests_finish_and_exits_0(start_service):
-    api = start_service("numbers-api", SHUTDOWN_DELAY_SECONDS="0.5")
+    api = start_service("numbers-api", SHUTDOWN_DELAY_SECONDS="2")
     in_flight = _send_partial_request(api.port)
     wait_until(lambda: False, timeout=0.2)  # let a worker accept the connection
 
     api.process.terminate()
-    # Draining: still serving, and /readyz now says 503.
-    assert requests.get(f"{api.url}/readyz", timeout=5).status_code == 503
+    # Draining: /readyz turns 503 once the workers have the signal, and /rng is still served.
+    assert wait_until(
+        lambda: requests.get(f"{api.url}/readyz", timeout=5).status_code == 503, timeout=1.5
+    )
     assert requests.get(f"{api.url}/rng", timeout=5).status_code == 200
     answer = _finish_request(in_flight)
     started = time.monotonic()

@@ -200,16 +200,9 @@ def test_web_answers_connect_within_budget_when_the_api_is_sigkilled_and_recover
         if (a.status, a.kind) != (503, "connect")
     ]
     assert {(a.status, a.kind) for a in dead} == {(503, "connect")}, unexpected
-    # Killed before answering: closed or reset, then refused on web's one fresh retry, so
-    # `connect`. Killed between gunicorn's two writes (head, then body): the head arrived and
-    # the body never did, which web reports, by design, as an answer cut off (`bad_response`).
-    assert {(a.status, a.kind) for a in in_flight} <= {
-        (200, None),
-        (503, "connect"),
-        (503, "bad_response"),
-    }
-    cut_off = [a for a in in_flight if a.kind == "bad_response"]
-    assert all("cut off" in (a.detail or "") for a in cut_off), cut_off
+    # Killed before answering, or between gunicorn's two writes (head, then body): closed,
+    # reset or cut off mid-answer, then refused on web's one fresh retry, so `connect`.
+    assert {(a.status, a.kind) for a in in_flight} <= {(200, None), (503, "connect")}
     assert {a.status for a in after} == {200}, "the first requests after the restart failed"
 
     first_ok = min(a.finished for a in after)
@@ -217,7 +210,7 @@ def test_web_answers_connect_within_budget_when_the_api_is_sigkilled_and_recover
     print(  # the figures the fault report quotes (pytest -s or -rP)
         f"\n{len(answers)} requests: {len(dead)} while the API was dead, all 503 connect, "
         f"slowest {worst_dead * 1000:.1f} ms; {len(in_flight)} in flight at the kill "
-        f"({len(cut_off)} cut off mid-answer: bad_response); "
+        "(each 200 or connect); "
         f"first 200 {(first_ok - ready_at) * 1000:.1f} ms after the API was ready again; "
         f"slowest answer overall {slowest.seconds * 1000:.1f} ms"
     )

@@ -24,6 +24,8 @@ from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 from docker.models.networks import Network
 
+from tests.support.processes import wait_until
+
 SUPPORT = Path(__file__).resolve().parent
 LABEL = "io.numbers-demo.faults-run"
 # Hardened like the pod specs: nothing writable but tmpfs, no capabilities.
@@ -36,14 +38,10 @@ HARDENING: dict[str, Any] = {
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05):
     """Poll until condition() is truthy and return it; fail with *what* at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+    value = wait_until(condition, timeout, interval)
+    if not value:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return value
 
 
 class Janitor:
@@ -195,3 +193,4 @@ class DnsContainer:
         )
         exit_code, output = self.container.exec_run(["python3", "-c", script, control])
         assert exit_code == 0, output.decode(errors="replace")
+

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -22,14 +23,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
-    """Poll condition until it holds or the deadline passes; True if it held."""
+def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+    """Poll condition until it returns something truthy or the deadline passes; return it."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
         time.sleep(interval)
-    return condition()
 
 
 class Program:

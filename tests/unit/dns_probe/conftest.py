@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from dns_probe.config import ProbeConfig, load_config
 
 from tests.support.dns_server import DNSServer
+from tests.support.processes import wait_until as poll_until
 
 # What kubelet writes into a pod in namespace ns1 (the nameserver is never asked in these
 # tests: PROBE_NAMESERVER points at the in-process server, and it is 127.0.0.1 regardless).
@@ -138,13 +138,9 @@ def wait_until() -> Callable[..., Any]:
     """Poll a condition until it is truthy or a deadline passes (never a fixed sleep)."""
 
     def wait(condition: Callable[[], Any], timeout: float = 5.0, message: str = "") -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out after {timeout}s waiting for {message or condition}")
-            time.sleep(0.01)
+        value = poll_until(condition, timeout, interval=0.01)
+        if not value:
+            pytest.fail(f"timed out after {timeout}s waiting for {message or condition}")
+        return value
 
     return wait

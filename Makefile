@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: help venv demo images kind-up kind-deploy kind-demo kind-down test lint scan pins clean
+.PHONY: help venv demo images bench kind-up kind-deploy kind-demo kind-down test lint scan pins clean
 
 help:
 	@echo "make demo   build the images and play the Services chapter on Docker, measured"
 	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
+	@echo "make bench  throughput ratios, latency, the chapter's events, resources (docs/benchmarks.md)"
 	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
 	@echo "make kind-up | kind-deploy | kind-demo | kind-down   the chapter on a kind cluster"
 	@echo "make lint   ruff over the code and tests"
@@ -31,6 +32,11 @@ images:
 
 demo: $(STAMP) images
 	$(BIN)/python -m scenario docker --version $(VERSION) --report demo-report.json
+
+# A benchmark, not a test: it prints each goal as met or missed and never fails on speed.
+bench: $(STAMP) images
+	bench/setup.sh
+	$(BIN)/python -m bench --version $(VERSION)
 
 kind-up:
 	scripts/kind.sh up

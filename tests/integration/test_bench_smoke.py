@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bench import goals, latency, report, wrk
+from bench.__main__ import rows_from
 from bench.guard import NotLoopback
 from tests.support.processes import ROOT, free_port
 
@@ -291,3 +292,6 @@ def test_quick_mode_runs_end_to_end_and_writes_its_results(tmp_path):
             assert keys[key]["value"] is not None, keys[key]
     assert "| section | measure |" in (tmp_path / "quick-results.md").read_text()
     assert "goals:" in done.stdout
+    # --from-json rebuilds the same table from the figures alone.
+    again = [(row.key, row.result) for row in rows_from(results["data"])]
+    assert again == [(row["key"], row["result"]) for row in results["rows"]]

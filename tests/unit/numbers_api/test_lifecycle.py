@@ -5,6 +5,8 @@ import threading
 import pytest
 from numbers_api.lifecycle import Lifecycle, install_drain_on_sigterm
 
+from tests.support.processes import wait_until
+
 
 class RecordingWorker:
     """The two attributes of a gunicorn worker that the drain handler uses."""
@@ -47,4 +49,6 @@ def test_second_sigterm_does_not_stop_twice(restore_sigterm):
     handler(signal.SIGTERM, None)
 
     assert worker.stopped.wait(timeout=5)
+    # A second timer would fire 0.05 s after the first; give it ten times that to show up.
+    assert not wait_until(lambda: len(worker.stop_signals) > 1, timeout=0.5)
     assert worker.stop_signals == [signal.SIGTERM]

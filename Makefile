@@ -7,13 +7,16 @@ STAMP := $(VENV)/.installed
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: help venv demo images bench kind-up kind-deploy kind-demo kind-down test lint scan pins clean
+.PHONY: help venv demo images bench cluster-up cluster-down cluster-kubeconfig cluster-demo \
+	kind-up kind-deploy kind-demo kind-down test lint scan pins clean
 
 help:
 	@echo "make demo   build the images and play the Services chapter on Docker, measured"
 	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
 	@echo "make bench  throughput ratios, latency, the chapter's events, resources (docs/benchmarks.md)"
 	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
+	@echo "make cluster-up | cluster-demo | cluster-down   a real single-node cluster here (cluster/)"
+	@echo "make -s cluster-kubeconfig   the path of that cluster's admin kubeconfig"
 	@echo "make kind-up | kind-deploy | kind-demo | kind-down   the chapter on a kind cluster"
 	@echo "make lint   ruff over the code and tests"
 	@echo "make scan   checkov, hadolint, pip-audit and ruff (scripts/scan.sh; installs .venv-scan)"
@@ -38,6 +41,20 @@ bench: $(STAMP) images
 	bench/setup.sh
 	$(BIN)/python -m bench --version $(VERSION)
 
+# The project's own single-node cluster on this host (root, Debian): see cluster/README.md.
+cluster-up:
+	cluster/cluster.sh up
+
+cluster-down:
+	cluster/cluster.sh down
+
+cluster-kubeconfig:
+	@cluster/cluster.sh kubeconfig
+
+cluster-demo: $(STAMP) cluster-up
+	PATH="$$(cluster/cluster.sh bin):$$PATH" $(BIN)/python -m scenario kubernetes \
+	  --kubeconfig "$$(cluster/cluster.sh kubeconfig)" --report demo-report.json
+
 kind-up:
 	scripts/kind.sh up
 
@@ -50,9 +67,11 @@ kind-demo: $(STAMP)
 kind-down:
 	scripts/kind.sh down
 
+# The cluster tests run against TEST_KUBECONFIG / TEST_KUBE_CONTEXT, or the project's own
+# cluster, which scripts/with-cluster.sh brings up when neither is set.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	scripts/with-cluster.sh $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@
 #   cluster/cluster.sh up          build what is not built, start every step, load the images
 #   cluster/cluster.sh down        stop everything and remove the cluster's state and network
 #   cluster/cluster.sh kubeconfig  print the admin kubeconfig's path
+#   cluster/cluster.sh bin         print the folder of the cluster's kubectl (put it on PATH)
 #   cluster/cluster.sh status      each daemon, and the node
 #
 # Runs as root on Debian 12 with Go and Docker (the images are built with it).
@@ -45,8 +46,8 @@ remove_chains() {
         command -v "$tool" >/dev/null || continue
         for table in filter nat mangle; do
             "$tool" -t "$table" -S 2>/dev/null |
-                grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j (KUBE|CNI)-' |
-                sed 's/^-A/-D/' | while read -r rule; do
+                sed -n -E 's/^-A ((INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j (KUBE|CNI)-)/-D \1/p' |
+                while read -r rule; do
                 eval "$tool -t $table $rule" 2>/dev/null || true
             done
             for chain in $("$tool" -t "$table" -S 2>/dev/null | awk '/^-N (KUBE|CNI)-/ {print $2}'); do
@@ -102,12 +103,17 @@ down() {
     rm -rf /var/lib/cni/results/numbers-demo-* 2>/dev/null || true
     find /var/log/containers -maxdepth 1 -lname "$CLUSTER_STATE/*" -delete 2>/dev/null || true
     rm -rf "$CLUSTER_STATE" "$CLUSTER_RUN"
+    rmdir --ignore-fail-on-non-empty "$(dirname "$CLUSTER_STATE")" "$(dirname "$CLUSTER_RUN")" 2>/dev/null || true
     say "down: daemons stopped; state, bridge, chains and network namespaces removed (build cache kept in $CLUSTER_CACHE)"
 }
 
 kubeconfig() {
     [[ -f $KUBECONFIG_ADMIN ]] || die "$EXIT_FAIL" "no cluster: run 'make cluster-up' first"
     printf '%s\n' "$KUBECONFIG_ADMIN"
+}
+
+bin() {
+    dirname "$(kubernetes_bin kubectl)"
 }
 
 status() {
@@ -123,6 +129,6 @@ status() {
 }
 
 case ${1:-} in
-up | down | kubeconfig | status) "$1" ;;
-*) die "$EXIT_USAGE" "usage: cluster/cluster.sh up|down|kubeconfig|status" ;;
+up | down | kubeconfig | bin | status) "$1" ;;
+*) die "$EXIT_USAGE" "usage: cluster/cluster.sh up|down|kubeconfig|bin|status" ;;
 esac

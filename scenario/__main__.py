@@ -1,7 +1,8 @@
 """Play the Services chapter and report what happened.
 
-    python -m scenario docker                       # containers on a Docker Engine (make demo)
-    python -m scenario kind --context kind-numbers-demo   # a real cluster (make kind-demo)
+python -m scenario docker                                 # containers on Docker (make demo)
+python -m scenario kubernetes --kubeconfig FILE           # a real cluster (make cluster-demo)
+python -m scenario kubernetes --context kind-numbers-demo # a kind cluster (make kind-demo)
 """
 
 from __future__ import annotations
@@ -22,26 +23,31 @@ def _interrupt(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scenario", description=__doc__)
-    parser.add_argument("backend", choices=["docker", "kind"])
-    parser.add_argument("--context", help="kubectl context (kind backend)")
+    parser.add_argument("backend", choices=["docker", "kubernetes"])
+    parser.add_argument("--kubeconfig", help="kubectl's kubeconfig (kubernetes backend)")
+    parser.add_argument("--context", help="kubectl context (kubernetes backend)")
     parser.add_argument("--version", default="0.1.0", help="image tag to run")
     parser.add_argument(
         "--report", type=Path, default=Path("demo-report.json"), help="and .html beside it"
     )
     parser.add_argument("--rate", type=float, default=50.0, help="requests/s during deletion")
-    parser.add_argument("--requests", type=int, default=500, help="at least this many then")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=Settings.min_requests_during_deletion,
+        help="at least this many while the pods are deleted",
+    )
     args = parser.parse_args(argv)
 
-    if args.backend == "kind":
+    if args.backend == "kubernetes":
         from .kubectl_backend import KubectlBackend
 
-        backend = KubectlBackend(context=args.context)
+        backend = KubectlBackend(kubeconfig=args.kubeconfig, context=args.context)
     else:
         from .docker_backend import DockerBackend
 
         images = {
-            name: f"numbers-demo/{name}:{args.version}"
-            for name in ("numbers-api", "web", "probe")
+            name: f"numbers-demo/{name}:{args.version}" for name in ("numbers-api", "web", "probe")
         }
         backend = DockerBackend(images)
     settings = Settings(load_rate=args.rate, min_requests_during_deletion=args.requests)

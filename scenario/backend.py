@@ -30,6 +30,10 @@ class Backend(Protocol):
     def delete_pod(self, name: str, graceful: bool = True) -> str:
         """Delete one API pod the way Kubernetes does; return the replacement's name once ready."""
 
+    def delete_api_pods(self) -> list[str]:
+        """Delete every API pod at once, as `kubectl delete pod -l app=numbers-api` does;
+        return the replacements' names once they are ready."""
+
     def describe_service(self) -> dict:
         """The platform's own view of the Service: its address and endpoints, for the report."""
 

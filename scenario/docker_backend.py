@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import docker
 from docker.errors import APIError, NotFound
@@ -147,17 +148,30 @@ class DockerBackend:
         return [container.name for container in self.api]
 
     def delete_pod(self, name: str, graceful: bool = True) -> str:
-        victim = next(container for container in self.api if container.name == name)
-        self.api.remove(victim)
-        # Like a ReplicaSet, the replacement starts while the old pod is still terminating.
-        replacement = self._start_api(aliased=self._aliased)
+        return self._replace([name], graceful)[0]
+
+    def delete_api_pods(self) -> list[str]:
+        return self._replace([container.name for container in self.api], graceful=True)
+
+    def _replace(self, names: list[str], graceful: bool) -> list[str]:
+        """Stop these API containers at once, as a ReplicaSet replaces deleted pods."""
+        victims = [container for container in self.api if container.name in names]
+        # Like a ReplicaSet, the replacements start while the old pods are still terminating.
+        replacements = [self._start_api(aliased=self._aliased) for _ in victims]
+        for victim in victims:
+            self.api.remove(victim)
+        with ThreadPoolExecutor(max_workers=max(len(victims), 1)) as pool:
+            list(pool.map(lambda victim: self._stop(victim, graceful), victims))
+        for replacement in replacements:
+            self._wait_healthy(replacement)
+        return [replacement.name for replacement in replacements]
+
+    def _stop(self, victim: Container, graceful: bool) -> None:
         if graceful:
             victim.stop(timeout=self.grace_period_seconds)
         else:
             victim.kill()
         victim.remove(force=True)
-        self._wait_healthy(replacement)
-        return replacement.name
 
     def describe_service(self) -> dict:
         self.network.reload()

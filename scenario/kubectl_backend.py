@@ -1,4 +1,4 @@
-"""The chapter on a real cluster (kind), driven with kubectl.
+"""The chapter on a real cluster (this project's own, or kind), driven with kubectl.
 
 The run gets a namespace of its own, applies the very manifest files the chapter applies by
 hand, and reaches web and its probe sidecar through `kubectl port-forward` on 127.0.0.1, so
@@ -71,12 +71,14 @@ class KubectlBackend:
     def __init__(
         self,
         context: str | None = None,
+        kubeconfig: str | None = None,
         namespace: str | None = None,
         run: Run | None = None,
         manifests: Path = MANIFESTS,
         timeout_seconds: int = 180,
     ) -> None:
         self.context = context
+        self.kubeconfig = kubeconfig
         self.namespace = namespace or f"numbers-demo-{uuid.uuid4().hex[:8]}"
         self.run_id = self.namespace
         self.manifests = manifests
@@ -89,6 +91,8 @@ class KubectlBackend:
 
     def _base(self) -> list[str]:
         base = ["kubectl"]
+        if self.kubeconfig:
+            base += ["--kubeconfig", self.kubeconfig]
         if self.context:
             base += ["--context", self.context]
         return base
@@ -165,21 +169,26 @@ class KubectlBackend:
         return running_pods(self._json("get", "pods", "-l", "app=numbers-api"))
 
     def delete_pod(self, name: str, graceful: bool = True) -> str:
+        flags = [] if graceful else ["--grace-period=0", "--force"]
+        return self._replaced(["delete", "pod", name, *flags, "--wait=true"])[0]
+
+    def delete_api_pods(self) -> list[str]:
+        # The chapter's own command: every pod with the label, all at once.
+        return self._replaced(["delete", "pod", "-l", f"app={SERVICE_NAME}", "--wait=true"])
+
+    def _replaced(self, delete: list[str]) -> list[str]:
+        """Run the deletion; return the API pods that were not there before, once ready."""
         before = set(self.api_pods())
-        if graceful:
-            self.kubectl("delete", "pod", name, "--wait=true")
-        else:
-            self.kubectl("delete", "pod", name, "--grace-period=0", "--force", "--wait=true")
+        self.kubectl(*delete)
         self.kubectl(
             "wait",
             "--for=condition=Ready",
             "pod",
             "-l",
-            "app=numbers-api",
+            f"app={SERVICE_NAME}",
             f"--timeout={self.timeout_seconds}s",
         )
-        replacements = sorted(set(self.api_pods()) - before)
-        return replacements[0] if replacements else "?"
+        return sorted(set(self.api_pods()) - before) or ["?"]
 
     def describe_service(self) -> dict:
         try:

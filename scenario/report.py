@@ -19,8 +19,12 @@ HEADLINES = {
         f"web 200 after {f.get('seconds_to_web_200')} s; "
         f"probe ok after {f.get('seconds_to_probe_ok')} s"
     ),
-    "Delete a pod": lambda f: (
+    "Delete the pods": lambda f: (
         f"{f.get('requests_failed')} of {f.get('requests_sent')} requests failed"
+    ),
+    "Force-delete a pod": lambda f: (
+        f"{f.get('requests_failed')} of {f.get('requests_sent')} requests failed "
+        f"({f.get('failed_percent')} %)"
     ),
 }
 
@@ -71,12 +75,13 @@ def write_html(path: Path, report: dict, timeline_svg: str) -> None:
 
     templates = Path(__file__).parent / "templates"
     env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
-    figures = [step["figures"] for step in report["steps"]] + [{}, {}, {}]
+    figures = [step["figures"] for step in report["steps"]] + [{}, {}, {}, {}]
     html = env.get_template("report.html").render(
         report=report,
         first=figures[0],
         second=figures[1],
         third=figures[2],
+        fourth=figures[3],
         timeline=timeline_svg,
     )
     path.write_text(html)

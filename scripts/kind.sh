@@ -63,7 +63,7 @@ deploy() {
 demo() {
     need_context
     [[ -x $PYTHON ]] || die "$EXIT_UNSUPPORTED" "no $PYTHON: run 'make venv' first"
-    (cd "$ROOT" && "$PYTHON" -m scenario kind --context "$CONTEXT" --report demo-report.json)
+    (cd "$ROOT" && "$PYTHON" -m scenario kubernetes --context "$CONTEXT" --report demo-report.json)
 }
 
 down() {

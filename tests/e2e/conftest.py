@@ -60,7 +60,13 @@ def chapter(docker_client, images):
     lines = []
     try:
         steps = run_chapter(
-            backend, Settings(load_rate=50, min_requests_during_deletion=500), lines.append
+            backend,
+            Settings(
+                load_rate=50,
+                min_requests_during_deletion=500,
+                min_requests_during_forced_deletion=250,
+            ),
+            lines.append,
         )
         yield ChapterRun(backend, steps, probe_status(backend), lines)
     finally:

@@ -22,20 +22,28 @@ def test_web_answers_200_within_2_s_of_the_service_appearing(chapter):
     assert step.figures["served_by"]
 
 
-def test_graceful_pod_deletion_fails_no_request_of_at_least_500(chapter):
-    figures = chapter.steps["Delete a pod"].figures
+def test_deleting_every_api_pod_gracefully_fails_no_request_of_at_least_500(chapter):
+    figures = chapter.steps["Delete the pods"].figures
 
+    assert len(figures["deleted_pods"]) == 2
     assert figures["requests_sent"] >= 500
     assert figures["requests_failed"] == 0, figures["failures_by_kind"]
 
 
 def test_name_still_resolves_after_the_replacement_and_to_new_pod_addresses(chapter):
-    figures = chapter.steps["Delete a pod"].figures
+    figures = chapter.steps["Delete the pods"].figures
 
     assert figures["addresses_after"]
     assert figures["addresses_after"] != figures["addresses_before"]
     assert len(figures["service_after"]["endpoints"]) == 2
-    assert figures["deleted_pod"] not in figures["service_after"]["endpoints"]
+    assert not set(figures["deleted_pods"]) & set(figures["service_after"]["endpoints"])
+
+
+def test_killing_a_pod_fails_at_most_one_percent(chapter):
+    figures = chapter.steps["Force-delete a pod"].figures
+
+    assert figures["requests_sent"] >= 250
+    assert figures["requests_failed"] <= figures["requests_sent"] * 0.01, figures
 
 
 def test_probe_recorded_the_outage_with_nxdomain_as_its_reason(chapter):

@@ -169,9 +169,11 @@ def test_probe_on_a_full_disk_keeps_checking_reports_the_error_and_flushes_when_
     probe.exec("rm", FILLER)
     freed = time.monotonic()
     resumed = wait_for(
-        lambda: (status := probe.status())["log"]["ok"] is True
-        and status["log"]["pending_lines"] == 0
-        and status,
+        lambda: (
+            (status := probe.status())["log"]["ok"] is True
+            and status["log"]["pending_lines"] == 0
+            and status
+        ),
         timeout=3 * INTERVAL + 5,
         what="the probe to write again",
     )

@@ -176,9 +176,7 @@ def test_web_gets_a_number_when_the_name_answers_with_the_api_address(stage: Sta
     assert f"A {API_NAME}." in logs(stage.dns.container, tail=200)
 
 
-def test_web_keeps_using_its_pooled_connection_while_dns_stops_answering(
-    stage: Stage, web
-) -> None:
+def test_web_keeps_using_its_pooled_connection_while_dns_stops_answering(stage: Stage, web) -> None:
     """Documents web's behaviour: no lookup while a pooled connection to the API is open."""
     stage.dns.set(a=stage.records())
     url = web(WEB_CONCURRENCY="1")  # one worker, so one pool

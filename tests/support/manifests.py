@@ -37,8 +37,9 @@ K8S = ROOT / "k8s"
 KIND_CONFIG = K8S / "kind" / "cluster.yaml"
 BUILD_SCRIPT = ROOT / "scripts" / "build-images.sh"
 # The Kubernetes minor version whose API schemas the manifests must satisfy. It is the
-# version of the kind node image pinned in k8s/kind/cluster.yaml (check_kind_config).
-KUBERNETES_VERSION = "1.32"
+# version of the kind node image pinned in k8s/kind/cluster.yaml (check_kind_config) and of
+# the project's own cluster (cluster/versions.sh, checked by tests/cluster).
+KUBERNETES_VERSION = "1.34"
 # kubectl reads these from a folder given to -f; anything else there is skipped.
 KUBECTL_EXTENSIONS = (".json", ".yaml", ".yml")
 # The names kustomize looks for in a folder.

@@ -1280,11 +1280,11 @@ KIND_BREAKS = [
         lambda c, o: c["nodes"][0].update(
             image="kindest/node:v1.33.1@sha256:" + "0" * 64
         ),
-        "node image v1.33.1 is not Kubernetes 1.32",
+        "node image v1.33.1 is not Kubernetes 1.34",
         id="node-image-of-another-kubernetes-version",
     ),
     pytest.param(
-        lambda c, o: c["nodes"][0].update(image="kindest/node:v1.32.5"),
+        lambda c, o: c["nodes"][0].update(image="kindest/node:v1.34.0"),
         "is not pinned by digest",
         id="node-image-without-digest",
     ),

@@ -143,3 +143,36 @@ def test_describe_service_reports_cluster_ip_and_endpoints():
 
     assert described["cluster_ip"] == "10.96.14.2"
     assert described["endpoints"] == {"api-a": "10.244.0.5"}
+
+
+def test_delete_api_pods_is_the_chapters_label_selected_delete_and_returns_every_replacement():
+    listings = iter(
+        [
+            {"items": [_pod("api-a"), _pod("api-b")]},
+            {"items": [_pod("api-c"), _pod("api-d"), _pod("api-a", deleting=True)]},
+        ]
+    )
+    fake = FakeKubectl({"get pods": lambda: json.dumps(next(listings))})
+    backend = KubectlBackend(namespace="ns-test", run=fake)
+
+    replacements = backend.delete_api_pods()
+
+    assert replacements == ["api-c", "api-d"]
+    assert fake.calls[1][3:] == ["delete", "pod", "-l", "app=numbers-api", "--wait=true"]
+
+
+def test_a_kubeconfig_comes_before_the_context_on_every_call():
+    fake = FakeKubectl({})
+    backend = KubectlBackend(kubeconfig="/k/admin", context="c", namespace="ns", run=fake)
+
+    backend.create_service()
+
+    assert fake.calls[0][:7] == [
+        "kubectl",
+        "--kubeconfig",
+        "/k/admin",
+        "--context",
+        "c",
+        "--namespace",
+        "ns",
+    ]

@@ -1,0 +1,75 @@
+"""Tests against a real Kubernetes cluster: whichever one they are given.
+
+TEST_KUBECONFIG (a kubeconfig file) and TEST_KUBE_CONTEXT (a context in it, or in kubectl's
+default kubeconfig) name the cluster. `make test` brings up this project's own cluster
+(cluster/) when neither is set, and sets TEST_KUBECONFIG to it; a kind user runs
+`make test TEST_KUBE_CONTEXT=kind-numbers-demo`. Where no cluster answers the tests skip,
+saying why, except under CI=true, where that is a failure with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+
+from scenario.kubectl_backend import KubectlBackend
+
+# The minor version every manifest is validated against and every cluster here runs.
+KUBERNETES_MINOR = "34"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    kubeconfig: str | None
+    context: str | None
+
+    def kubectl(self, *args: str, timeout: float = 120, check: bool = True) -> str:
+        base = ["kubectl"]
+        if self.kubeconfig:
+            base += ["--kubeconfig", self.kubeconfig]
+        if self.context:
+            base += ["--context", self.context]
+        result = subprocess.run(
+            [*base, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def backend(self) -> KubectlBackend:
+        return KubectlBackend(kubeconfig=self.kubeconfig, context=self.context)
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true needs a cluster for the cluster tests: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    kubeconfig = os.environ.get("TEST_KUBECONFIG") or None
+    context = os.environ.get("TEST_KUBE_CONTEXT") or None
+    if not (kubeconfig or context):
+        _unavailable(
+            os.environ.get("TEST_CLUSTER_UNAVAILABLE")
+            or "no cluster named: set TEST_KUBECONFIG or TEST_KUBE_CONTEXT (make test does)"
+        )
+    if not shutil.which("kubectl"):
+        _unavailable("kubectl is not installed")
+    found = Cluster(kubeconfig, context)
+    try:
+        found.kubectl("get", "--raw", "/readyz", timeout=30)
+    except (AssertionError, subprocess.TimeoutExpired) as error:
+        _unavailable(f"the cluster does not answer ({kubeconfig or ''} {context or ''}): {error}")
+    return found
+
+
+@pytest.fixture(scope="session")
+def server_version(cluster) -> dict:
+    return json.loads(cluster.kubectl("version", "-o", "json"))["serverVersion"]

@@ -20,13 +20,13 @@ build_image() {
     local name=$1 tag=$2
     shift 2
     local key context
-    key=$(cat "$HERE/$name/Dockerfile" "$@" | sha256sum | cut -c1-12)
+    key=$({ echo "$tag"; cat "$HERE/$name/Dockerfile" "$@"; } | sha256sum | cut -c1-12)
     TARBALL=$IMAGES/$name-$key.tar
     [[ -f $TARBALL ]] && return 0
     say "building the image $tag"
     context=$(mktemp -d)
     cp "$HERE/$name/Dockerfile" "$@" "$context/"
-    docker build --quiet --tag "$tag" "$context" >/dev/null 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e '^ *$' >&2)
+    docker build --quiet --tag "$tag" --build-arg "VERSION=${tag##*:}" "$context" >/dev/null 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e '^ *$' >&2)
     rm -rf "$context"
     docker save "$tag" >"$TARBALL.partial"
     mv "$TARBALL.partial" "$TARBALL"

@@ -23,3 +23,8 @@ if ! ip link show "$NODE_INTERFACE" >/dev/null 2>&1; then
 fi
 ip addr replace "$NODE_IP/32" dev "$NODE_INTERFACE"
 ip link set "$NODE_INTERFACE" up
+
+# A Service's address exists only as kube-proxy's rules, and a new Service waits up to a
+# second for them. Until then a packet to it would follow the default route out of the
+# machine: the whole range is routed to the portless interface instead, where it ends.
+ip route replace "$SERVICE_CIDR" dev "$NODE_INTERFACE"

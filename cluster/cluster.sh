@@ -100,11 +100,17 @@ down() {
     ip link delete "$CNI_BRIDGE" 2>/dev/null || true
     ip link delete "$NODE_INTERFACE" 2>/dev/null || true
     remove_chains
+    # kube-router's address sets, once no rule refers to them.
+    if command -v ipset >/dev/null; then
+        ipset list -n 2>/dev/null | grep -E '^(inet6:)?KUBE-' | while read -r set; do
+            ipset destroy "$set" 2>/dev/null || true
+        done
+    fi
     rm -rf /var/lib/cni/results/numbers-demo-* 2>/dev/null || true
     find /var/log/containers -maxdepth 1 -lname "$CLUSTER_STATE/*" -delete 2>/dev/null || true
     rm -rf "$CLUSTER_STATE" "$CLUSTER_RUN"
     rmdir --ignore-fail-on-non-empty "$(dirname "$CLUSTER_STATE")" "$(dirname "$CLUSTER_RUN")" 2>/dev/null || true
-    say "down: daemons stopped; state, bridge, chains and network namespaces removed (build cache kept in $CLUSTER_CACHE)"
+    say "down: daemons stopped; state, bridge, chains, ipsets and network namespaces removed (build cache kept in $CLUSTER_CACHE)"
 }
 
 kubeconfig() {

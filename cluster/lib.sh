@@ -37,7 +37,7 @@ API_SERVER=https://$NODE_IP:6443
 CONTAINERD_SOCKET=$CLUSTER_RUN/containerd/containerd.sock
 
 # The daemons in the order they start; cluster-down stops them in reverse.
-CLUSTER_DAEMONS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
+CLUSTER_DAEMONS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router)
 
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
@@ -55,6 +55,7 @@ kubernetes_bin() { printf '%s/bin/%s\n' "$(build_key kubernetes "$KUBERNETES_VER
 etcd_bin() { printf '%s/bin/etcd\n' "$(build_key etcd "$ETCD_VERSION")"; }
 coredns_bin() { printf '%s/bin/coredns\n' "$(build_key coredns "$COREDNS_VERSION")"; }
 crictl_bin() { printf '%s/bin/crictl\n' "$(build_key cri-tools "$CRI_TOOLS_VERSION")"; }
+kube_router_bin() { printf '%s/bin/kube-router\n' "$(build_key kube-router "$KUBE_ROUTER_VERSION")"; }
 
 # The cluster's own kubectl, built at the cluster's version, as the cluster admin.
 kc() { "$(kubernetes_bin kubectl)" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }

@@ -5,6 +5,7 @@ KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.16
 COREDNS_VERSION=v1.12.1
 CRI_TOOLS_VERSION=v1.34.0
+KUBE_ROUTER_VERSION=v2.10.0
 # The Go that compiles them: part of the key, since a new Go makes new binaries.
 GO_VERSION=$(go env GOVERSION 2>/dev/null || echo go-missing)
 # From Debian's packages (12, bookworm); recorded in the cache key for the images built from them.

@@ -42,7 +42,7 @@ if [[ ! -f $PKI/service-account.key ]]; then
 fi
 
 kubectl_bin=$(kubernetes_bin kubectl)
-for user in admin kube-controller-manager kube-scheduler kubelet kube-proxy; do
+for user in admin kube-controller-manager kube-scheduler kubelet kube-proxy kube-router; do
     config=$KUBECONFIGS/$user.kubeconfig
     [[ -f $config ]] && continue
     "$kubectl_bin" config set-cluster numbers-demo --kubeconfig "$config" \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Step 0: build the cluster's programs from the Go module proxy, once per set of versions.
 #
-#   cluster/build/build.sh [NAME...]     (default: all of kubernetes etcd cri-tools coredns)
+#   cluster/build/build.sh [NAME...]     (default: all of kubernetes etcd cri-tools kube-router coredns)
 #
-# Three small Go modules beside this script pin what is built: kubernetes/ (kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl), etcd/ and
-# coredns/. Each lands in its own folder of the cache (lib.sh's build_key); a folder that
-# is complete is reused as it is, so a fresh clone on the same machine builds nothing.
+# Small Go modules beside this script pin what is built: kubernetes/ (kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl), etcd/, cri-tools/
+# (crictl), kube-router/ and coredns/. Each lands in its own folder of the cache (lib.sh's
+# build_key); a complete folder is reused as it is, so a fresh clone on the same machine
+# builds nothing.
 set -euo pipefail
 # shellcheck source=cluster/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -37,6 +38,9 @@ build() {
     if [[ -f $out/complete ]] || ! wanted "$name"; then
         return 0
     fi
+    # Builds of other versions are not used again: each is hundreds of megabytes.
+    find "$(dirname "$out")" -maxdepth 1 -name "$name-v*" ! -name "$(basename "$out")*" \
+        -exec rm -rf {} + 2>/dev/null || true
     say "building $name $version with $GO_VERSION into $out (the first time only)"
     rm -rf "$out.partial"
     mkdir -p "$out.partial/bin"
@@ -61,5 +65,9 @@ build etcd "$ETCD_VERSION" "-s -w" .
 # crictl talks to containerd's CRI as the kubelet does: cluster-down removes pods with it.
 build cri-tools "$CRI_TOOLS_VERSION" "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS_VERSION" \
     sigs.k8s.io/cri-tools/cmd/crictl
+# kube-router's firewall only: it enforces NetworkPolicy with iptables and ipset.
+build kube-router "$KUBE_ROUTER_VERSION" \
+    "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 # CoreDNS runs in an image with nothing else in it, so it must not need the C library.
 CGO_ENABLED=0 build coredns "$COREDNS_VERSION" "-s -w" github.com/coredns/coredns

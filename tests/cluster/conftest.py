@@ -14,13 +14,14 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from scenario.kubectl_backend import KubectlBackend
 
-# The minor version every manifest is validated against and every cluster here runs.
-KUBERNETES_MINOR = "34"
+# The admin kubeconfig of the project's own cluster (cluster/), for the tests that need it.
+OWN_KUBECONFIG = Path("/var/lib/numbers-demo/cluster/kubeconfig/admin.kubeconfig")
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,11 @@ def cluster() -> Cluster:
 @pytest.fixture(scope="session")
 def server_version(cluster) -> dict:
     return json.loads(cluster.kubectl("version", "-o", "json"))["serverVersion"]
+
+
+@pytest.fixture(scope="session")
+def own_cluster(cluster) -> Cluster:
+    """The cluster under test, when it is the project's own; the test skips otherwise."""
+    if cluster.kubeconfig is None or Path(cluster.kubeconfig) != OWN_KUBECONFIG:
+        pytest.skip("the cluster under test is not the project's own (cluster/)")
+    return cluster

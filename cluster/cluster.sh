@@ -102,7 +102,7 @@ down() {
     remove_chains
     # kube-router's address sets, once no rule refers to them.
     if command -v ipset >/dev/null; then
-        ipset list -n 2>/dev/null | grep -E '^(inet6:)?KUBE-' | while read -r set; do
+        ipset list -n 2>/dev/null | sed -n -E '/^(inet6:)?KUBE-/p' | while read -r set; do
             ipset destroy "$set" 2>/dev/null || true
         done
     fi

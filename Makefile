@@ -14,7 +14,7 @@ help:
 	@echo "make demo   build the images and play the Services chapter on Docker, measured"
 	@echo "make test   set up $(VENV) with pinned dependencies and run every test"
 	@echo "make bench  throughput ratios, latency, the chapter's events, resources (docs/benchmarks.md)"
-	@echo "make images build numbers-demo/{numbers-api,web,probe}:$(VERSION)"
+	@echo "make images build numbers-demo/{numbers-api,web,probe,sleep}:$(VERSION)"
 	@echo "make cluster-up | cluster-demo | cluster-down   a real single-node cluster here (cluster/)"
 	@echo "make -s cluster-kubeconfig   the path of that cluster's admin kubeconfig"
 	@echo "make kind-up | kind-deploy | kind-demo | kind-down   the chapter on a kind cluster"

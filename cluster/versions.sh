@@ -8,5 +8,3 @@ CRI_TOOLS_VERSION=v1.34.0
 KUBE_ROUTER_VERSION=v2.10.0
 # The Go that compiles them: part of the key, since a new Go makes new binaries.
 GO_VERSION=$(go env GOVERSION 2>/dev/null || echo go-missing)
-# From Debian's packages (12, bookworm); recorded in the cache key for the images built from them.
-BUSYBOX_VERSION=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo missing)

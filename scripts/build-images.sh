@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the three images, numbers-demo/{numbers-api,web,probe}:VERSION.
+# Build the project's images, numbers-demo/{numbers-api,web,probe,sleep}:VERSION.
 #
 #   scripts/build-images.sh [VERSION]
 #
@@ -21,7 +21,7 @@ SOURCE=$(git -C "$ROOT" remote get-url origin 2>/dev/null || echo numbers-demo)
 "$HERE/ensure-docker.sh" || exit $?
 PYTHON_IMAGE=$("$HERE/base-image.sh") || exit $?
 
-for service in numbers-api:services/numbers-api web:services/web probe:probe; do
+for service in numbers-api:services/numbers-api web:services/web probe:probe sleep:k8s/sleep/image; do
     name=${service%%:*}
     context=$ROOT/${service#*:}
     say "building numbers-demo/$name:$VERSION from $PYTHON_IMAGE"
@@ -33,4 +33,4 @@ for service in numbers-api:services/numbers-api web:services/web probe:probe; do
         "$context" >/dev/null 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e '^ *$' >&2) ||
         die "$EXIT_FAIL" "building numbers-demo/$name failed"
 done
-say "built numbers-demo/{numbers-api,web,probe}:$VERSION"
+say "built numbers-demo/{numbers-api,web,probe,sleep}:$VERSION"

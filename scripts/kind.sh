@@ -45,7 +45,7 @@ up() {
         kind create cluster --name "$CLUSTER" --config "$ROOT/k8s/kind/cluster.yaml"
     fi
     "$HERE/build-images.sh" "$VERSION"
-    for name in numbers-api web probe; do
+    for name in numbers-api web probe sleep; do
         kind load docker-image "numbers-demo/$name:$VERSION" --name "$CLUSTER"
     done
     say "ready: 'make kind-deploy' applies everything, 'make kind-demo' plays the chapter"

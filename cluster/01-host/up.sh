@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 # containerd (its CRI plugin runs the pods), runc, the CNI plugins (bridge, host-local,
-# portmap, firewall, loopback), busybox for the sleep pods' image, iptables for kube-proxy,
+# portmap, firewall, loopback), busybox for step 11's DNS check, iptables for kube-proxy,
 # ipset for kube-router's firewall.
 apt_install_missing containerd runc containernetworking-plugins busybox-static iptables ipset openssl ||
     die "$EXIT_FAIL" "apt-get could not install the node's packages"

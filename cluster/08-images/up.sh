@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Step 8: the images the node runs, without a registry. Built with Docker from files beside
-# this script (pause, busybox, CoreDNS) and from the project's Dockerfiles, saved, and
+# this script (pause, CoreDNS) and from the project's Dockerfiles, saved, and
 # imported into the cluster's containerd, where pods find them (imagePullPolicy: IfNotPresent).
 set -euo pipefail
 # shellcheck source=cluster/lib.sh
@@ -49,16 +49,13 @@ fi
 build_image pause numbers-demo/pause:1.0 "$pause"
 import "$TARBALL"
 
-build_image busybox busybox:1.36.1 /bin/busybox
-import "$TARBALL"
-
 build_image coredns "numbers-demo/coredns:$COREDNS_VERSION" "$(coredns_bin)"
 import "$TARBALL"
 
 # The project's own images, as they are now: rebuilt by Docker (quick when nothing changed),
 # and imported again whenever an image's ID differs from the one this cluster has.
 "$ROOT/scripts/build-images.sh" "$VERSION"
-for name in numbers-api web probe; do
+for name in numbers-api web probe sleep; do
     tag=numbers-demo/$name:$VERSION
     id=$(docker image inspect --format '{{.Id}}' "$tag")
     marker=$IMPORTED/$name.id

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from scenario.kubectl_backend import KubectlBackend
+from scenario.steps import poll
 
 # The admin kubeconfig of the project's own cluster (cluster/), for the tests that need it.
 OWN_KUBECONFIG = Path("/var/lib/numbers-demo/cluster/kubeconfig/admin.kubeconfig")
@@ -82,3 +83,23 @@ def own_cluster(cluster) -> Cluster:
     if cluster.kubeconfig is None or Path(cluster.kubeconfig) != OWN_KUBECONFIG:
         pytest.skip("the cluster under test is not the project's own (cluster/)")
     return cluster
+
+
+@pytest.fixture(scope="session")
+def free_node_port(cluster):
+    """Wait until no Service holds a node port: it is cluster-wide, and another test's
+    namespace may still be going away with its web Service."""
+
+    def holders(port: int) -> list[str]:
+        services = json.loads(cluster.kubectl("get", "services", "--all-namespaces", "-o", "json"))
+        return [
+            f"{s['metadata']['namespace']}/{s['metadata']['name']}"
+            for s in services["items"]
+            for entry in s["spec"].get("ports", [])
+            if entry.get("nodePort") == port
+        ]
+
+    def wait(port: int, timeout: float = 180) -> None:
+        assert poll(lambda: not holders(port), timeout, 2), f"port {port} is held: {holders(port)}"
+
+    return wait

@@ -24,9 +24,10 @@ def _status(path: str) -> int:
         return 0
 
 
-def test_web_answers_on_node_port_30080_from_localhost(own_cluster):
+def test_web_answers_on_node_port_30080_from_localhost(own_cluster, free_node_port):
     cluster = own_cluster
     namespace = f"numbers-demo-nodeport-{uuid.uuid4().hex[:8]}"
+    free_node_port(30080)
     cluster.kubectl("create", "namespace", namespace)
     try:
         cluster.kubectl("--namespace", namespace, "apply", "-f", str(ROOT / "k8s" / "web"))

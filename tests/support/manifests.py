@@ -463,19 +463,6 @@ def _where(deployment: Obj, container: Obj) -> str:
     return f"{ref(deployment)} container {container.get('name', '?')}"
 
 
-def check_deployment_selectors(objs: list[Obj]) -> list[str]:
-    """Each Deployment's selector matches its own pod template (else the API rejects it)."""
-    problems = []
-    for deployment in of_kind(objs, "Deployment"):
-        selector = deployment.get("spec", {}).get("selector")
-        if not selector_matches(selector, pod_labels(deployment)):
-            problems.append(
-                f"{ref(deployment)}: selector {selector} does not match its pod template's "
-                f"labels {pod_labels(deployment)}"
-            )
-    return problems
-
-
 def _selected(selector: Mapping[str, str], objs: list[Obj]) -> list[Obj]:
     return [d for d in of_kind(objs, "Deployment") if map_selector_matches(selector, pod_labels(d))]
 
@@ -617,58 +604,6 @@ def check_images(objs: list[Obj], version: str) -> list[str]:
                 )
         elif digest is None and tag in (None, "latest"):
             problems.append(f"{where}: image {image} is not pinned to a tag or digest")
-    return problems
-
-
-def _service_for(host: str, objs: list[Obj]) -> Obj | None:
-    return next((s for s in of_kind(objs, "Service") if name_of(s) == host), None)
-
-
-def _runs_app(service: Obj, objs: list[Obj], app_name: str) -> bool:
-    selector = service.get("spec", {}).get("selector") or {}
-    return any(
-        app is not None and app.name == app_name
-        for deployment in _selected(selector, objs)
-        for app in map(app_of, all_containers(pod_spec(deployment)))
-    )
-
-
-def check_service_names(objs: list[Obj]) -> list[str]:
-    """web's NUMBERS_API_URL and the probe's PROBE_TARGET name the numbers-api Service."""
-    problems = []
-    for deployment, _, container in _workloads(objs):
-        app = app_of(container)
-        if app is None or app.name not in ("web", "probe"):
-            continue
-        where = _where(deployment, container)
-        try:
-            config = app.load_config(env_of(container))
-        except ValueError:
-            continue  # check_env reports it
-        if app.name == "web":
-            variable, url = "NUMBERS_API_URL", urlsplit(config.api_url)
-            host = url.hostname or ""
-            port = url.port or (443 if url.scheme == "https" else 80)
-        else:
-            # Not stripped of a final dot: "numbers-api." is an absolute name that skips the
-            # search list, and resolves to nothing.
-            variable, host, port = "PROBE_TARGET", config.target, None
-        service = _service_for(host, objs)
-        if service is None:
-            # A longer name (numbers-api.default.svc...) would tie the pods to one namespace.
-            problems.append(
-                f"{where}: {variable} host {host!r} is not the name of a Service here; the "
-                "manifests land in any namespace, so it must be the bare Service name"
-            )
-            continue
-        if not _runs_app(service, objs, "numbers-api"):
-            problems.append(f"{where}: {variable} names {ref(service)}, which is not numbers-api's")
-        service_ports = [p.get("port") for p in service.get("spec", {}).get("ports") or []]
-        if port is not None and port not in service_ports:
-            problems.append(
-                f"{where}: {variable} uses port {port}, but {ref(service)} has ports "
-                f"{service_ports}"
-            )
     return problems
 
 
@@ -1112,11 +1047,9 @@ def check_readme_paths(text: str, root: Path = ROOT) -> list[str]:
 
 def all_problems(objs: list[Obj], version: str) -> list[str]:
     return [
-        *check_deployment_selectors(objs),
         *check_services(objs),
         *check_probes(objs),
         *check_images(objs, version),
-        *check_service_names(objs),
         *check_probe_url(objs),
         *check_resources(objs),
         *check_security(objs),

@@ -17,7 +17,6 @@ import pytest
 
 from tests.support import manifests
 from tests.support.manifests import (
-    check_deployment_selectors,
     check_env,
     check_images,
     check_kind_config,
@@ -29,7 +28,6 @@ from tests.support.manifests import (
     check_resources,
     check_rollout,
     check_security,
-    check_service_names,
     check_services,
     check_shutdown,
 )
@@ -147,49 +145,6 @@ def test_every_project_image_is_known_to_the_checks(objects: Objs) -> None:
         if manifests.app_of(c) is not None
     }
     assert apps == {"numbers-api", "web", "probe"}
-
-
-# -- Deployment selectors ---------------------------------------------------------------------
-
-SELECTOR_BREAKS = [
-    pytest.param(
-        lambda o: dep(o, "web")["spec"]["selector"]["matchLabels"].update(app="web2"),
-        "does not match its pod template",
-        id="selector-naming-another-label-value",
-    ),
-    pytest.param(
-        lambda o: dep(o, "numbers-api")["spec"]["template"]["metadata"]["labels"].pop("app"),
-        "does not match its pod template",
-        id="template-missing-the-selected-label",
-    ),
-    pytest.param(
-        lambda o: dep(o, "web")["spec"].update(
-            selector={"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}
-        ),
-        "does not match its pod template",
-        id="match-expression-excluding-its-own-pods",
-    ),
-]
-SELECTOR_KEEPS = [
-    pytest.param(
-        lambda o: dep(o, "web")["spec"].update(
-            selector={"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]}
-        ),
-        id="equivalent-match-expression",
-    ),
-]
-
-
-@pytest.mark.parametrize(("mutate", "expected"), SELECTOR_BREAKS)
-def test_deployment_selector_check_rejects(objects: Objs, mutate: Mutation, expected: str) -> None:
-    mutate(objects)
-    assert_reported(check_deployment_selectors(objects), expected)
-
-
-@pytest.mark.parametrize("mutate", SELECTOR_KEEPS)
-def test_deployment_selector_check_accepts(objects: Objs, mutate: Mutation) -> None:
-    mutate(objects)
-    assert check_deployment_selectors(objects) == []
 
 
 # -- Services ---------------------------------------------------------------------------------
@@ -503,70 +458,6 @@ def test_built_images_are_read_from_the_build_script() -> None:
         "numbers-demo/probe:9.9.9",
         "numbers-demo/sleep:9.9.9",
     }
-
-
-# -- names the programs call ------------------------------------------------------------------
-
-NAME_BREAKS = [
-    pytest.param(
-        lambda o: set_env(ctr(o, "web"), "NUMBERS_API_URL", "http://numbers/rng"),
-        "NUMBERS_API_URL host 'numbers' is not the name of a Service",
-        id="api-url-host-that-is-no-service",
-    ),
-    pytest.param(
-        lambda o: set_env(
-            ctr(o, "web"), "NUMBERS_API_URL", "http://numbers-api.default.svc.cluster.local/rng"
-        ),
-        "must be the bare Service name",
-        id="api-url-tied-to-the-default-namespace",
-    ),
-    pytest.param(
-        lambda o: set_env(ctr(o, "web"), "NUMBERS_API_URL", "http://numbers-api:8080/rng"),
-        "uses port 8080, but Service/numbers-api has ports [80]",
-        id="api-url-with-the-container-port-instead-of-the-service-port",
-    ),
-    pytest.param(
-        lambda o: set_env(ctr(o, "web"), "NUMBERS_API_URL", "http://web/rng"),
-        "names Service/web, which is not numbers-api's",
-        id="api-url-naming-another-service",
-    ),
-    pytest.param(
-        lambda o: svc(o, "numbers-api")["metadata"].update(name="api"),
-        "NUMBERS_API_URL host 'numbers-api' is not the name of a Service",
-        id="service-renamed-under-web",
-    ),
-    pytest.param(
-        lambda o: set_env(ctr(o, "web", "probe"), "PROBE_TARGET", "numbers"),
-        "PROBE_TARGET host 'numbers'",
-        id="probe-target-that-is-no-service",
-    ),
-    pytest.param(
-        lambda o: set_env(ctr(o, "web", "probe"), "PROBE_TARGET", "numbers-api."),
-        "PROBE_TARGET host 'numbers-api.'",
-        id="probe-target-absolute-name-skipping-the-search-list",
-    ),
-]
-NAME_KEEPS = [
-    pytest.param(
-        lambda o: del_env(ctr(o, "web"), "NUMBERS_API_URL"), id="api-url-left-to-webs-default"
-    ),
-    pytest.param(
-        lambda o: del_env(ctr(o, "web", "probe"), "PROBE_TARGET"),
-        id="probe-target-left-to-its-default",
-    ),
-]
-
-
-@pytest.mark.parametrize(("mutate", "expected"), NAME_BREAKS)
-def test_service_name_check_rejects(objects: Objs, mutate: Mutation, expected: str) -> None:
-    mutate(objects)
-    assert_reported(check_service_names(objects), expected)
-
-
-@pytest.mark.parametrize("mutate", NAME_KEEPS)
-def test_service_name_check_accepts(objects: Objs, mutate: Mutation) -> None:
-    mutate(objects)
-    assert check_service_names(objects) == []
 
 
 PROBE_URL_BREAKS = [

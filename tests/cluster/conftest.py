@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from scenario.kubectl_backend import KubectlBackend
-from scenario.steps import poll
+from scenario.steps import poll, web_number
 
 # The admin kubeconfig of the project's own cluster (cluster/), for the tests that need it.
 OWN_KUBECONFIG = Path("/var/lib/numbers-demo/cluster/kubeconfig/admin.kubeconfig")
@@ -103,3 +103,16 @@ def free_node_port(cluster):
         assert poll(lambda: not holders(port), timeout, 2), f"port {port} is held: {holders(port)}"
 
     return wait
+
+
+@pytest.fixture(scope="module")
+def chapter_pods(cluster):
+    """numbers-api, its Service and web, in a namespace of their own, web answering 200."""
+    backend = cluster.backend()
+    try:
+        backend.deploy_without_service()
+        backend.create_service()
+        assert poll(lambda: web_number(backend)[0] == 200, 60), "web never answered 200"
+        yield backend
+    finally:
+        backend.cleanup()

@@ -16,18 +16,6 @@ from scenario.steps import get_json, poll, web_number
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 
-@pytest.fixture(scope="module")
-def chapter_pods(cluster):
-    backend = cluster.backend()
-    try:
-        backend.deploy_without_service()
-        backend.create_service()
-        assert poll(lambda: web_number(backend)[0] == 200, 60), "web never answered 200"
-        yield backend
-    finally:
-        backend.cleanup()
-
-
 def _restarts(backend) -> dict[str, int]:
     pods = json.loads(backend.kubectl("get", "pods", "-l", "app=numbers-api", "-o", "json"))
     return {

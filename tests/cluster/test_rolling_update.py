@@ -11,24 +11,12 @@ import json
 import pytest
 
 from scenario.load import SteadyLoad
-from scenario.steps import poll, web_number
+from scenario.steps import poll
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 RATE = 50
 MIN_REQUESTS = 1000
-
-
-@pytest.fixture(scope="module")
-def chapter_pods(cluster):
-    backend = cluster.backend()
-    try:
-        backend.deploy_without_service()
-        backend.create_service()
-        assert poll(lambda: web_number(backend)[0] == 200, 60), "web never answered 200"
-        yield backend
-    finally:
-        backend.cleanup()
 
 
 def _template_env(backend) -> dict[str, str]:

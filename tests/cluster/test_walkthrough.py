@@ -142,10 +142,12 @@ def _succeeds(walk, command):
 
 
 @check(f"kubectl config set-context --current --namespace={NAMESPACE}")
-def _namespace_is_current(walk, command):
+@check("kubectl config set-context --current --namespace=default")
+def _namespace_becomes_current(walk, command):
     walk.once(command)
+    namespace = command.text.rsplit("--namespace=", 1)[1]
     result = walk.shell.run("kubectl config view --minify -o jsonpath='{..namespace}'")
-    assert result.output.strip() == NAMESPACE, result.output
+    assert result.output.strip() == namespace, result.output
 
 
 @check(
@@ -434,15 +436,12 @@ def _everything_deleted(walk, command):
     assert left.strip() == "", left
 
 
-@check("kubectl config set-context --current --namespace=default")
-def _back_to_default(walk, command):
-    walk.once(command)
-
-
 @check(f"kubectl delete namespace {NAMESPACE}")
 def _namespace_deleted(walk, command):
     walk.once(command)
-    assert NAMESPACE not in walk.kubectl("get", "namespaces", "-o", "name").split("namespace/")
+    # kubectl delete waits for the namespace to be gone, with everything in it.
+    result = walk.shell.run(f"kubectl get namespace {NAMESPACE}")
+    assert result.exit_code == 1 and "NotFound" in result.output, result.output
 
 
 # -- the tests ----------------------------------------------------------------------------------

@@ -22,6 +22,10 @@ MAX_BODY_BYTES = 64
 _INTEGER = re.compile(rb"\s*(-?[0-9]{1,10})\s*")
 
 KINDS = ("dns", "connect", "timeout", "upstream_status", "bad_response")
+# Inside a cluster a connection is made in well under a millisecond. One that takes longer
+# than this went to a pod that is gone (kube-proxy's rules lag its deletion by a moment):
+# nothing was sent, so it is retried on a fresh connection rather than waited out.
+CONNECT_TIMEOUT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ def classify(error: Exception, host: str) -> UpstreamError:
         return UpstreamError(
             "dns", f"the name {host!r} does not resolve: {reason}", lookup_failed=lookup_failed
         )
+    if isinstance(error, requests.ConnectTimeout):
+        detail = f"no connection to {host!r} within {CONNECT_TIMEOUT_SECONDS:g} s"
+        return UpstreamError("connect", detail)
     if isinstance(error, requests.Timeout | ReadTimeoutError):
         return UpstreamError("timeout", f"no answer from {host!r} in time")
     if isinstance(error, requests.ConnectionError):
@@ -167,7 +174,10 @@ class RngClient:
             raise UpstreamError("timeout", f"no answer from {self._host!r} within the budget")
         try:
             with session.get(
-                self.url, timeout=remaining, allow_redirects=False, stream=True
+                self.url,
+                timeout=(min(CONNECT_TIMEOUT_SECONDS, remaining), remaining),
+                allow_redirects=False,
+                stream=True,
             ) as response:
                 return parse_number(response)
         except (requests.RequestException, Urllib3Error) as error:

@@ -1,3 +1,4 @@
+import socket
 import threading
 import time
 
@@ -115,6 +116,33 @@ def test_answer_cut_off_by_a_dying_pod_is_retried_on_a_fresh_connection(scripted
 
     assert response.get_json()["number"] == 9
     assert server.connections == 2
+
+
+def test_a_connection_never_accepted_is_a_connect_failure_retried_within_a_second(make_web):
+    # A listener whose accept queue is full drops new SYNs, like the IP of a deleted pod.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        fillers = []
+        for _ in range(3):  # more than the queue holds; connecting does not wait for them
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(listener.getsockname())
+            fillers.append(filler)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        try:
+            started = time.monotonic()
+            response = make_web(url, budget=2.5).get("/api/number")
+            elapsed = time.monotonic() - started
+        finally:
+            for filler in fillers:
+                filler.close()
+
+    error = response.get_json()["error"]
+    assert error["kind"] == "connect", error
+    assert error["detail"] == "no connection to '127.0.0.1' within 0.5 s"
+    # Two attempts of 0.5 s each, not the whole 2.5 s budget.
+    assert 0.9 <= elapsed < 1.8, elapsed
 
 
 def test_connect_failure_is_retried_only_once(scripted, make_web):

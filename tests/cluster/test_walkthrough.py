@@ -425,8 +425,8 @@ def _external_name_is_a_cname(walk, command):
 @check("kill %1", "stops the port-forward")
 def _port_forward_stops(walk, command):
     walk.once(command)
-    gone = walk.shell.run("sleep 0.5; jobs -r | wc -l")
-    assert gone.output.strip() == "0", gone.output
+    running = walk.shell.until("jobs -r | wc -l", lambda r: r.output.strip() == "0", 10, 0.2)
+    assert running.output.strip() == "0", f"the port-forward still runs: {running.output}"
 
 
 @check("kubectl delete -f k8s/extras/ ; kubectl delete -k k8s/")

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scenario.steps import poll
+
 _FENCE = re.compile(r"^```(\w*)\s*$")
 SHELL_LANGUAGES = ("sh", "bash", "shell")
 
@@ -34,10 +36,6 @@ class Command:
     @property
     def key(self) -> tuple[str, str]:
         return self.text, self.comment
-
-    @property
-    def in_background(self) -> bool:
-        return self.text.endswith("&") and not self.text.endswith("&&")
 
     def __str__(self) -> str:
         return f"{self.text}  # {self.comment}" if self.comment else self.text
@@ -154,12 +152,14 @@ class Shell:
         self, command: str, shows: Callable[[Result], bool], timeout: float, interval: float = 1
     ) -> Result:
         """Run COMMAND again until SHOWS holds for its result, as a reader would re-run it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = self.run(command)
-            if shows(result) or time.monotonic() > deadline:
-                return result
-            time.sleep(interval)
+        results = []
+
+        def shown() -> bool:
+            results.append(self.run(command))
+            return shows(results[-1])
+
+        poll(shown, timeout, interval)
+        return results[-1]
 
     def close(self) -> None:
         """Stop the shell and every job it started (they share its session)."""

@@ -57,11 +57,6 @@ def test_a_block_left_open_is_an_error():
         shell_commands("```sh\nkubectl get pods\n")
 
 
-def test_background_commands_are_recognised():
-    assert Command("", "kubectl port-forward x 1:1 &", "").in_background
-    assert not Command("", "make a && make b", "").in_background
-
-
 def test_a_command_without_a_check_and_a_check_without_a_command_are_both_reported():
     commands = shell_commands(DOCUMENT)
     checked = {command.key for command in commands[1:]} | {("kubectl delete -k k8s/", "")}

@@ -43,6 +43,7 @@ class DockerBackend:
         run_id: str | None = None,
         api_env: dict[str, str] | None = None,
         probe_env: dict[str, str] | None = None,
+        web_env: dict[str, str] | None = None,
         grace_period_seconds: int = 30,
     ) -> None:
         self.images = images
@@ -51,6 +52,7 @@ class DockerBackend:
         self.prefix = f"numbers-demo-{self.run_id}"
         self.api_env = {"PORT": "80", "SHUTDOWN_DELAY_SECONDS": "5", **(api_env or {})}
         self.probe_env = {"PROBE_TARGET": SERVICE_NAME, **(probe_env or {})}
+        self.web_env = {"NUMBERS_API_URL": f"http://{SERVICE_NAME}/rng", **(web_env or {})}
         self.grace_period_seconds = grace_period_seconds
         self._numbers = itertools.count(1)
         self._aliased = False
@@ -92,7 +94,7 @@ class DockerBackend:
             name=f"{self.prefix}-web",
             detach=True,
             network=self.network.name,
-            environment={"NUMBERS_API_URL": f"http://{SERVICE_NAME}/rng"},
+            environment=self.web_env,
             # The probe shares web's network namespace, so its port is published here.
             ports={"8080/tcp": ("127.0.0.1", None), "9090/tcp": ("127.0.0.1", None)},
             labels=self._labels("web"),

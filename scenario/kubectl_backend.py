@@ -76,8 +76,10 @@ class KubectlBackend:
         run: Run | None = None,
         manifests: Path = MANIFESTS,
         timeout_seconds: int = 180,
+        web_env: dict[str, str] | None = None,
     ) -> None:
         self.context = context
+        self.web_env = web_env or {}
         self.kubeconfig = kubeconfig
         self.namespace = namespace or f"numbers-demo-{uuid.uuid4().hex[:8]}"
         self.run_id = self.namespace
@@ -117,6 +119,9 @@ class KubectlBackend:
         self._run([*self._base(), "create", "namespace", self.namespace])
         files = [arg for path in WITHOUT_SERVICE for arg in ("-f", str(self.manifests / path))]
         self.kubectl("apply", *files)
+        if self.web_env:
+            settings = [f"{name}={value}" for name, value in sorted(self.web_env.items())]
+            self.kubectl("set", "env", "deployment/web", *settings)
         wait = f"--timeout={self.timeout_seconds}s"
         self.kubectl("rollout", "status", "deployment/numbers-api", wait)
         self.kubectl("rollout", "status", "deployment/web", wait)

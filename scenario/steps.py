@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,6 +13,8 @@ import requests
 
 from .backend import Backend
 from .load import SteadyLoad
+
+_SERVED_BY = re.compile(r'<code id="served-by">([^<]+)</code>')
 
 Say = Callable[[str], None]
 
@@ -58,6 +62,44 @@ def utc_now() -> str:
 
 def web_number(backend: Backend) -> tuple[int, dict]:
     return get_json(f"{backend.web_url()}/api/number")
+
+
+def pods_answering_clicks(web_url: str, clicks: int = 20, pace_seconds: float = 0.25) -> list[str]:
+    """The API pod named in web's page after each click on Go!, clicked at a person's pace."""
+    pods = []
+    with requests.Session() as browser:
+        for _ in range(clicks):
+            html = browser.post(f"{web_url}/", timeout=10).text
+            found = _SERVED_BY.search(html)
+            pods.append(found.group(1) if found else "no number")
+            time.sleep(pace_seconds)  # the pace of a person clicking, not a wait for anything
+    return pods
+
+
+def pods_answering_gets(web_url: str, gets: int = 20, pace_seconds: float = 0.25) -> list[str]:
+    """The API pod named by web's /api/number for each GET, sent at a person's pace."""
+    pods = []
+    with requests.Session() as client:
+        for _ in range(gets):
+            answer = client.get(f"{web_url}/api/number", timeout=10)
+            pods.append(answer.json().get("served_by", "no number"))
+            time.sleep(pace_seconds)  # the pace of a person, not a wait for anything
+    return pods
+
+
+def spreading_problem(pods: list[str], most: float = 0.85) -> str | None:
+    """What is wrong with how the answers were spread over the pods, or None if nothing is."""
+    if not pods:
+        return "no answers"
+    if "no number" in pods:
+        return f"{pods.count('no number')} of {len(pods)} gave no number"
+    counts = Counter(pods)
+    if len(counts) < 2:
+        return f"all {len(pods)} answers came from {pods[0]}"
+    pod, answers = counts.most_common(1)[0]
+    if answers > most * len(pods):
+        return f"{pod} served {answers} of {len(pods)}, more than {most:.0%}"
+    return None
 
 
 def probe_status(backend: Backend) -> dict:

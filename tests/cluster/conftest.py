@@ -43,8 +43,8 @@ class Cluster:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
 
-    def backend(self) -> KubectlBackend:
-        return KubectlBackend(kubeconfig=self.kubeconfig, context=self.context)
+    def backend(self, web_env: dict[str, str] | None = None) -> KubectlBackend:
+        return KubectlBackend(kubeconfig=self.kubeconfig, context=self.context, web_env=web_env)
 
 
 def _unavailable(reason: str):

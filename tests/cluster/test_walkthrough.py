@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from scenario.steps import poll
+from scenario.steps import poll, spreading_problem
 from tests.support.processes import ROOT
 from tests.support.readme_shell import (
     Command,
@@ -293,6 +293,20 @@ def _web_gives_numbers(walk, command):
     pods = walk.pod_ips("numbers-api")
     result = walk.until(command, lambda r: isinstance(_json(r).get("number"), int))
     assert _json(result)["served_by"] in pods, (result.output, pods)
+
+
+@check(
+    "for i in $(seq 20); do curl -s http://127.0.0.1:8088/api/number; echo; sleep 0.25; done"
+    " | grep -o 'numbers-api-[a-z0-9-]*' | sort | uniq -c",
+    "both pods, neither more than 17 of 20",
+)
+def _clicks_spread_over_both_pods(walk, command):
+    pods = walk.pod_ips("numbers-api")
+    tally = [line.split() for line in walk.once(command).output.splitlines() if line.strip()]
+    answers = [pod for count, pod in tally for _ in range(int(count))]
+    assert len(answers) == 20, tally
+    assert spreading_problem(answers) is None, tally
+    assert {pod for _, pod in tally} <= set(pods), (tally, pods)
 
 
 @check("curl -s http://127.0.0.1:9090/status", "the probe resolves the name to the ClusterIP")

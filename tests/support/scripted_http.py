@@ -43,6 +43,20 @@ def ok(number: int = 42, served_by: str = "pod-a") -> Behaviour:
     return _respond("200 OK", str(number).encode(), X_Served_By=served_by)
 
 
+def keep_alive(served_by: str = "pod-a") -> Behaviour:
+    """Answer 42 to every request on the connection, keeping it open until the client closes."""
+
+    def behave(conn: socket.socket, _: int) -> None:
+        while _read_request(conn).endswith(b"\r\n\r\n"):
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                f"X-Served-By: {served_by}\r\n\r\n"
+            )
+            conn.sendall(head.encode() + b"42")
+
+    return behave
+
+
 def status(code: int) -> Behaviour:
     return _respond(f"{code} Whatever", b'{"error": "broken"}')
 

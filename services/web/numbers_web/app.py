@@ -17,8 +17,9 @@ from .limits import register_request_limits
 from .metrics import HttpMetrics, UpstreamMetrics
 from .probe_view import ProbeClient
 from .security import register_security_headers
+from .tally import ServedByTally
 from .timeline import reason_colour, render_timeline
-from .upstream import Number, RngClient, UpstreamError
+from .upstream import Number, Reuse, RngClient, UpstreamError
 
 EXTENSION = "numbers_web"
 
@@ -31,8 +32,13 @@ def create_app(config: WebConfig | None = None) -> Flask:
     http_metrics = HttpMetrics(registry, config.multiprocess_dir)
     upstream_metrics = UpstreamMetrics(registry)
     client = RngClient(
-        config.api_url, config.api_host, config.api_timeout_seconds, pool_size=config.threads
+        config.api_url,
+        config.api_host,
+        config.api_timeout_seconds,
+        pool_size=config.threads,
+        reuse=Reuse(config.api_max_idle_seconds, config.api_max_connection_age_seconds),
     )
+    tally = ServedByTally()
     probe = ProbeClient(config.probe_url)
     lifecycle = Lifecycle()
 
@@ -62,6 +68,7 @@ def create_app(config: WebConfig | None = None) -> Flask:
                 lookup_failed=error.lookup_failed,
             )
         upstream_metrics.observe("ok", time.perf_counter() - started)
+        tally.record(number.served_by)
         return number
 
     def panel_context() -> dict:
@@ -72,7 +79,9 @@ def create_app(config: WebConfig | None = None) -> Flask:
 
     def page(result: Number | Diagnosis | None) -> tuple[str, int]:
         status = 503 if isinstance(result, Diagnosis) else 200
-        html = render_template("index.html", result=result, config=config, **panel_context())
+        html = render_template(
+            "index.html", result=result, config=config, tally=tally.shares(), **panel_context()
+        )
         return html, status
 
     @app.get("/")

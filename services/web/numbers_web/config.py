@@ -26,6 +26,11 @@ class WebConfig:
     api_url: str = "http://numbers-api/rng"
     # Every failing call answers within this budget, whatever the cause (DNS included).
     api_timeout_seconds: float = 2.5
+    # A Service balances connections, not requests: a pooled connection is reused only while
+    # it is younger than this and was last used this recently, so that clicks seconds apart
+    # each reach a pod chosen afresh while load still rides on open connections.
+    api_max_connection_age_seconds: float = 1.0
+    api_max_idle_seconds: float = 0.1
     shutdown_delay_seconds: float = 5.0
     # The DNS probe sidecar, on localhost because it shares the pod's network namespace.
     probe_url: str = "http://localhost:9090"
@@ -99,6 +104,10 @@ def load_config(environ: Mapping[str, str]) -> WebConfig:
         threads=_int(environ, "GUNICORN_THREADS", 256, 1, 1024),
         api_url=_url(environ, "NUMBERS_API_URL", "http://numbers-api/rng"),
         api_timeout_seconds=_seconds(environ, "NUMBERS_API_TIMEOUT_SECONDS", 2.5, 0.1, 2.9),
+        api_max_connection_age_seconds=_seconds(
+            environ, "NUMBERS_API_MAX_CONNECTION_AGE_SECONDS", 1.0, 0, 3600
+        ),
+        api_max_idle_seconds=_seconds(environ, "NUMBERS_API_MAX_IDLE_SECONDS", 0.1, 0, 3600),
         shutdown_delay_seconds=_seconds(environ, "SHUTDOWN_DELAY_SECONDS", 5.0, 0, 15.0),
         probe_url=_url(environ, "PROBE_URL", "http://localhost:9090").rstrip("/"),
         served_by=socket.gethostname(),

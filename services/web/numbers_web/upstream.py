@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NameResolutionError, ProtocolError, ReadTimeoutError
 
@@ -123,6 +125,73 @@ def parse_number(response: requests.Response) -> Number:
     return Number(int(match.group(1)), response.headers.get("X-Served-By", "unknown"))
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """When a pooled connection to the API may carry another request.
+
+    kube-proxy (and Docker's DNS) chooses a pod per connection, not per request, so a
+    connection kept alive forever pins this process to one pod. Dropping connections that sat
+    idle (a person's clicks) or have lived long (steady load) lets each new one choose again.
+    """
+
+    max_idle_seconds: float = 0.1
+    max_age_seconds: float = 1.0
+
+    def allows(self, connection: HTTPConnection, now: float) -> bool:
+        opened_at = getattr(connection, "opened_at", None)
+        released_at = getattr(connection, "released_at", None)
+        if opened_at is None or released_at is None:
+            return True  # not connected yet: nothing to reuse
+        young = now - opened_at < self.max_age_seconds
+        return young and now - released_at < self.max_idle_seconds
+
+
+def _pool_class(
+    base: type[HTTPConnectionPool], reuse: Reuse, clock: Callable[[], float]
+) -> type[HTTPConnectionPool]:
+    """A urllib3 pool that closes a connection the reuse policy no longer allows."""
+
+    class Connection(base.ConnectionCls):  # type: ignore[name-defined,misc]
+        opened_at: float | None = None
+        released_at: float | None = None
+
+        def connect(self) -> None:
+            super().connect()
+            self.opened_at = self.released_at = clock()
+
+    class Pool(base):  # type: ignore[valid-type,misc]
+        ConnectionCls = Connection
+
+        def _get_conn(self, timeout: float | None = None) -> HTTPConnection:
+            connection = super()._get_conn(timeout)
+            if connection.sock is not None and not reuse.allows(connection, clock()):
+                connection.close()  # the next request opens a new one, to a pod chosen afresh
+                connection.opened_at = connection.released_at = None
+            return connection
+
+        def _put_conn(self, conn: HTTPConnection | None) -> None:
+            if conn is not None and getattr(conn, "opened_at", None) is not None:
+                conn.released_at = clock()
+            super()._put_conn(conn)
+
+    return Pool
+
+
+class _ReusingAdapter(HTTPAdapter):
+    """requests' adapter, with the pool class that applies a Reuse policy."""
+
+    def __init__(self, reuse: Reuse, clock: Callable[[], float], pool_size: int) -> None:
+        self._pools = {
+            "http": _pool_class(HTTPConnectionPool, reuse, clock),
+            "https": _pool_class(HTTPSConnectionPool, reuse, clock),
+        }
+        super().__init__(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools
+
+
 class RngClient:
     """Fetches numbers over pooled keep-alive connections, within a hard time budget."""
 
@@ -132,6 +201,7 @@ class RngClient:
         host: str,
         budget_seconds: float,
         pool_size: int,
+        reuse: Reuse | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
@@ -139,7 +209,10 @@ class RngClient:
         self._budget = budget_seconds
         self._clock = clock
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        # The API is called by its in-cluster name: never through a proxy, never with netrc,
+        # and without requests looking both up in the environment on every call.
+        self._session.trust_env = False
+        adapter = _ReusingAdapter(reuse or Reuse(), clock, pool_size)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         # requests' timeouts do not cover name resolution, so the call runs on a bounded pool
@@ -166,6 +239,7 @@ class RngClient:
         # A pod that was deleted closes its pooled connections; one retry on a brand-new
         # connection reaches a live endpoint instead of costing the user a request.
         with requests.Session() as fresh:
+            fresh.trust_env = False
             return self._get(fresh, deadline)
 
     def _get(self, session: requests.Session, deadline: float) -> Number:

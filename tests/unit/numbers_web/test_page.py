@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.support import scripted_http as api
@@ -24,6 +26,26 @@ def test_go_shows_the_number_and_the_pod_that_served_it(scripted, make_web):
     assert response.status_code == 200
     assert '<strong id="number">63</strong>' in html
     assert "numbers-api-7d9f-x2" in html
+
+
+def test_go_tallies_which_pods_served_the_last_answers(scripted, make_web):
+    pods = iter(["numbers-api-a", "numbers-api-b", "numbers-api-a"])
+    server = scripted(lambda conn, index: api.ok(served_by=next(pods))(conn, index))
+    web = make_web(server.url)
+
+    web.post("/")
+    web.post("/")
+    html = web.post("/").get_data(as_text=True)
+
+    assert "The last 3 numbers" in html
+    rows = re.findall(r'<tr class="tally-pod">\s*<th scope="row"><code>([^<]+)</code>', html)
+    assert rows == ["numbers-api-a", "numbers-api-b"]
+    assert "2 (67 %)" in html
+    assert "1 (33 %)" in html
+
+
+def test_page_shows_no_tally_before_any_number(make_web):
+    assert 'id="tally"' not in make_web(UNRESOLVABLE_URL).get("/").get_data(as_text=True)
 
 
 def test_go_without_a_service_shows_503_with_dns_diagnosis_and_command(make_web):

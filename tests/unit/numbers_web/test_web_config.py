@@ -9,6 +9,8 @@ def test_defaults_call_numbers_api_by_its_service_name():
     assert config.api_host == "numbers-api"
     assert config.api_timeout_seconds == 2.5
     assert config.port == 8080
+    assert config.api_max_idle_seconds == 0.1
+    assert config.api_max_connection_age_seconds == 1.0
 
 
 @pytest.mark.parametrize(
@@ -17,6 +19,8 @@ def test_defaults_call_numbers_api_by_its_service_name():
         ("NUMBERS_API_URL", "http://127.0.0.1:5000/rng", "api_url", "http://127.0.0.1:5000/rng"),
         ("NUMBERS_API_URL", "https://numbers-api.ns.svc/rng", "api_url", "https://numbers-api.ns.svc/rng"),
         ("NUMBERS_API_TIMEOUT_SECONDS", "1", "api_timeout_seconds", 1.0),
+        ("NUMBERS_API_MAX_IDLE_SECONDS", "0", "api_max_idle_seconds", 0.0),
+        ("NUMBERS_API_MAX_CONNECTION_AGE_SECONDS", "30", "api_max_connection_age_seconds", 30.0),
         ("PORT", "9000", "port", 9000),
         ("WEB_CONCURRENCY", "3", "workers", 3),
         ("GUNICORN_THREADS", "2", "threads", 2),
@@ -38,6 +42,8 @@ def test_valid_values_are_read(variable, value, field, expected):
         ("NUMBERS_API_TIMEOUT_SECONDS", "3"),
         ("NUMBERS_API_TIMEOUT_SECONDS", "0"),
         ("NUMBERS_API_TIMEOUT_SECONDS", "fast"),
+        ("NUMBERS_API_MAX_IDLE_SECONDS", "-0.1"),
+        ("NUMBERS_API_MAX_CONNECTION_AGE_SECONDS", "forever"),
         ("PORT", "0"),
         ("PORT", "eighty"),
         ("WEB_CONCURRENCY", "0"),

@@ -106,9 +106,15 @@ def free_node_port(cluster):
 
 
 @pytest.fixture(scope="module")
-def chapter_pods(cluster):
+def web_env() -> dict[str, str]:
+    """Variables set on web's Deployment for chapter_pods; a test module can override it."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def chapter_pods(cluster, web_env):
     """numbers-api, its Service and web, in a namespace of their own, web answering 200."""
-    backend = cluster.backend()
+    backend = cluster.backend(web_env=web_env)
     try:
         backend.deploy_without_service()
         backend.create_service()

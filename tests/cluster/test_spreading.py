@@ -11,28 +11,20 @@ import pytest
 from scenario.steps import (
     pods_answering_clicks,
     pods_answering_gets,
-    poll,
     spreading_problem,
-    web_number,
 )
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
-def one_worker_web(cluster):
-    backend = cluster.backend(web_env={"WEB_CONCURRENCY": "1"})
-    try:
-        backend.deploy_without_service()
-        backend.create_service()
-        assert poll(lambda: web_number(backend)[0] == 200, 60), "web never answered 200"
-        yield backend
-    finally:
-        backend.cleanup()
+def web_env():
+    # One worker, one pool: only how web lets go of connections can spread its clicks.
+    return {"WEB_CONCURRENCY": "1"}
 
 
-def test_web_runs_one_worker(one_worker_web):
-    pods = json.loads(one_worker_web.kubectl("get", "pods", "-l", "app=web", "-o", "json"))
+def test_web_runs_one_worker(chapter_pods):
+    pods = json.loads(chapter_pods.kubectl("get", "pods", "-l", "app=web", "-o", "json"))
     running = [pod for pod in pods["items"] if not pod["metadata"].get("deletionTimestamp")]
     env = {item["name"]: item.get("value") for item in running[0]["spec"]["containers"][0]["env"]}
 
@@ -41,8 +33,8 @@ def test_web_runs_one_worker(one_worker_web):
 
 
 @pytest.mark.parametrize("answers", [pods_answering_clicks, pods_answering_gets])
-def test_answers_at_a_persons_pace_spread_over_both_api_pods(one_worker_web, answers):
-    pods = answers(one_worker_web.web_url())
+def test_answers_at_a_persons_pace_spread_over_both_api_pods(chapter_pods, answers):
+    pods = answers(chapter_pods.web_url())
 
     assert spreading_problem(pods) is None, pods
-    assert set(pods) <= set(one_worker_web.api_pods())
+    assert set(pods) <= set(chapter_pods.api_pods())

@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
+# The timeline's own refusals (400, 503) are JSON, so the errors raised before it runs are too.
+JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/probe/timeline.svg")
 
 
 def _wants_json() -> bool:

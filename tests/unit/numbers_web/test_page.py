@@ -117,6 +117,9 @@ def test_readyz_answers_503_while_draining(make_web):
         ("get", "/api/nowhere", 404, "application/json"),
         ("post", "/api/number", 405, "application/json"),
         ("post", "/healthz", 405, "application/json"),
+        ("post", "/probe/timeline.svg", 405, "application/json"),
+        ("get", "/probe/timeline.svg?window=" + "9" * 2000, 414, "application/json"),
+        ("get", "/probe/panel?x=" + "9" * 2000, 414, "text/html"),
     ],
 )
 def test_errors_are_html_for_the_page_and_json_for_the_api(

@@ -6,8 +6,8 @@ answers for numbers-api.test as the test tells it. web runs from its image with
 forwards names it does not know to that server, as a node's DNS forwards to CoreDNS. web's
 port is published on 127.0.0.1 only.
 
-Each case starts a fresh web container, because web keeps pooled connections to the API and
-does not resolve the name again while one is open (pinned by the pooled-connection test).
+Each case starts a fresh web container, because web does not resolve the name again while a
+pooled connection to the API may be reused (pinned by the two pooled-connection tests).
 The load test shows that a nameserver outage outlives itself in web's call pool: xfail on the
 default configuration, passing with either of two configuration changes.
 """
@@ -35,6 +35,7 @@ from tests.support.fault_containers import (
     wait_for,
     wait_http_ok,
 )
+from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -176,10 +177,17 @@ def test_web_gets_a_number_when_the_name_answers_with_the_api_address(stage: Sta
     assert f"A {API_NAME}." in logs(stage.dns.container, tail=200)
 
 
+# Reuse limits long enough that the test's calls always find the first connection reusable.
+KEEP_CONNECTIONS = {
+    "NUMBERS_API_MAX_IDLE_SECONDS": "3600",
+    "NUMBERS_API_MAX_CONNECTION_AGE_SECONDS": "3600",
+}
+
+
 def test_web_keeps_using_its_pooled_connection_while_dns_stops_answering(stage: Stage, web) -> None:
-    """Documents web's behaviour: no lookup while a pooled connection to the API is open."""
+    """Documents web's behaviour: no lookup while a reusable pooled connection is open."""
     stage.dns.set(a=stage.records())
-    url = web(WEB_CONCURRENCY="1")  # one worker, so one pool
+    url = web(WEB_CONCURRENCY="1", **KEEP_CONNECTIONS)  # one worker, so one pool
     assert _call(url)[1].status_code == 200
 
     stage.dns.set(mode="drop", a=stage.records())
@@ -187,6 +195,23 @@ def test_web_keeps_using_its_pooled_connection_while_dns_stops_answering(stage: 
 
     assert response.status_code == 200, response.text
     assert seconds < 1.0
+
+
+def test_web_sees_a_dns_outage_once_its_connection_is_too_old_to_reuse(stage: Stage, web) -> None:
+    """With the default reuse limits (1 s old, 0.1 s idle) every connection is soon made anew,
+    and a new connection looks the name up: a DNS outage reaches web's callers at once."""
+    stage.dns.set(a=stage.records())
+    url = web(WEB_CONCURRENCY="1")
+    assert _call(url)[1].status_code == 200
+
+    stage.dns.set(mode="drop", a=stage.records())
+    # A Response is falsy when it is not 2xx, so the poll returns its JSON body.
+    failed = wait_until(
+        lambda: (response := _call(url)[1]).status_code == 503 and response.json(), timeout=10
+    )
+
+    assert failed, "web kept answering 200 for 10 s while DNS dropped every query"
+    assert failed["error"]["kind"] in {"dns", "timeout"}, failed
 
 
 STUCK_LOOKUPS = (

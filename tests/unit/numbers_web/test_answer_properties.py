@@ -3,20 +3,18 @@
 import io
 
 import pytest
-import requests
 from hypothesis import given
 from hypothesis import strategies as st
 from numbers_web.upstream import MAX_BODY_BYTES, UpstreamError, parse_number
 from urllib3 import HTTPResponse
+from urllib3.exceptions import NameResolutionError
 
 
 def _response(body: bytes, status: int = 200, content_type: str = "application/json"):
-    response = requests.Response()
-    response.status_code = status
-    response.headers["Content-Type"] = content_type
-    response.headers["X-Served-By"] = "pod-a"
-    response.raw = HTTPResponse(body=io.BytesIO(body), preload_content=False)
-    return response
+    headers = {"Content-Type": content_type, "X-Served-By": "pod-a"}
+    return HTTPResponse(
+        body=io.BytesIO(body), headers=headers, status=status, preload_content=False
+    )
 
 
 @given(number=st.integers(min_value=-1_000_000_000, max_value=1_000_000_000))
@@ -51,7 +49,9 @@ def test_dns_errors_say_whether_the_lookup_itself_failed(errno_value, lookup_fai
 
     from numbers_web.upstream import classify
 
-    wrapped = requests.ConnectionError(socket.gaierror(errno_value, "resolver words"))
+    # As urllib3 raises it: the resolver's error is the cause, not an argument.
+    wrapped = NameResolutionError("numbers-api", None, "resolver words")
+    wrapped.__cause__ = socket.gaierror(errno_value, "resolver words")
     error = classify(wrapped, "numbers-api")
 
     assert (error.kind, error.lookup_failed) == ("dns", lookup_failed)

@@ -2,8 +2,8 @@
 
 Changing the pod template (here one env var) replaces every API pod. The Deployment starts a
 new pod before it stops an old one (`maxUnavailable: 0`), sends traffic to it only once its
-readiness probe passes, and each old pod drains: it answers for SHUTDOWN_DELAY_SECONDS with
-/readyz at 503 while kube-proxy takes it out of the Service, then stops gracefully.
+readiness probe passes, and each old pod drains: it answers for SHUTDOWN_DELAY_SECONDS while
+kube-proxy takes it out of the Service, then stops gracefully.
 """
 
 import json

@@ -66,9 +66,10 @@ def test_sigterm_lets_in_flight_requests_finish_and_exits_0(start_service):
     wait_until(lambda: False, timeout=0.2)  # let a worker accept the connection
 
     api.process.terminate()
-    # Draining: /readyz turns 503 once the workers have the signal, and /rng is still served.
+    # Draining: /readyz says so once the workers have the signal, and /rng is still served.
     assert wait_until(
-        lambda: requests.get(f"{api.url}/readyz", timeout=5).status_code == 503, timeout=1.5
+        lambda: requests.get(f"{api.url}/readyz", timeout=5).json() == {"status": "draining"},
+        timeout=1.5,
     )
     assert requests.get(f"{api.url}/rng", timeout=5).status_code == 200
     answer = _finish_request(in_flight)

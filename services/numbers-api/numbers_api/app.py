@@ -77,9 +77,11 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        if lifecycle.draining:
-            return jsonify(status="draining"), 503
-        return jsonify(status="ready"), 200
+        # A draining process still serves, so it stays ready and says it is draining. Kubernetes
+        # already takes a terminating pod out of the Service's ready endpoints; a 503 here would
+        # also mark it not serving, and kube-proxy could not fall back to it while no other pod
+        # is ready yet (every pod deleted at once).
+        return jsonify(status="draining" if lifecycle.draining else "ready"), 200
 
     @app.post("/reset")
     def reset() -> Response:

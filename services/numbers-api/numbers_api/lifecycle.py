@@ -8,7 +8,7 @@ from typing import Any
 
 
 class Lifecycle:
-    """Whether this process is draining: still serving, but asking for no new traffic."""
+    """Whether this process is draining: still serving, on its way to a graceful stop."""
 
     def __init__(self) -> None:
         self._draining = threading.Event()
@@ -25,8 +25,9 @@ def install_drain_on_sigterm(worker: Any, lifecycle: Lifecycle, delay_seconds: f
     """Replace a gunicorn worker's SIGTERM handler with drain-then-stop.
 
     Kubernetes sends SIGTERM while kube-proxy and DNS may still route new requests here for a
-    moment; answering 503 on /readyz while still serving for delay_seconds lets them catch up,
-    and only then does gunicorn's own graceful stop (finish in-flight requests) begin.
+    moment; serving on for delay_seconds lets them catch up (and lets kube-proxy fall back to
+    this pod while its replacement is not ready yet), and only then does gunicorn's own
+    graceful stop (finish in-flight requests) begin.
     """
     stop = worker.handle_exit
 

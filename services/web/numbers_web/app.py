@@ -128,10 +128,9 @@ def create_app(config: WebConfig | None = None) -> Flask:
 
     @app.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        # Nor does readiness: web must stay in its Service to explain an API outage.
-        if lifecycle.draining:
-            return jsonify(status="draining"), 503
-        return jsonify(status="ready"), 200
+        # Nor does readiness: web must stay in its Service to explain an API outage. While it
+        # drains it still serves, so it stays ready too (numbers-api's /readyz says why).
+        return jsonify(status="draining" if lifecycle.draining else "ready"), 200
 
     app.add_url_rule("/metrics", "metrics", http_metrics.exposition, methods=["GET"])
     return app

@@ -9,10 +9,11 @@ def test_healthz_and_readyz_answer_200_when_fresh(client):
     assert client.get("/readyz").get_json() == {"status": "ready"}
 
 
-def test_readyz_answers_503_while_draining_but_liveness_and_rng_still_serve(client):
+def test_readyz_says_draining_and_stays_200_while_liveness_and_rng_still_serve(client):
     client.application.extensions["numbers_api"]["lifecycle"].begin_drain()
 
-    assert client.get("/readyz").status_code == 503
+    # 503 would mark the terminating pod not serving: no fallback to it in kube-proxy.
+    assert client.get("/readyz").status_code == 200
     assert client.get("/readyz").get_json() == {"status": "draining"}
     assert client.get("/healthz").status_code == 200
     assert client.get("/rng").status_code == 200

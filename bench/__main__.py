@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import events, goals, http_stack, machine, report, resources, wrk
+from . import events, goals, http_stack, machine, report, resources, vegeta, wrk
 from .servers import ROOT, ServerError, Tuning, nginx_binary
 
 SECTIONS = ("http", "chapter", "resources")
@@ -102,6 +102,8 @@ def run(args: argparse.Namespace, run_dir: Path) -> tuple[list[report.Row], dict
         reason = ""
         if not wrk.available():
             reason = "wrk is not installed (bench/setup.sh)"
+        elif missing := _vegeta_missing():
+            reason = missing
         else:
             if not nginx_binary():
                 say("  nginx is not installed (bench/setup.sh): no machine-limit row")
@@ -147,6 +149,15 @@ def run(args: argparse.Namespace, run_dir: Path) -> tuple[list[report.Row], dict
 ROW_MAKERS = {
     "http": goals.http_rows, "chapter": goals.chapter_rows, "resources": goals.resource_rows,
 }  # fmt: skip
+
+
+def _vegeta_missing() -> str:
+    """Why the latency runs cannot be made, or "" once vegeta is built."""
+    try:
+        vegeta.binary()
+    except vegeta.VegetaUnavailable as error:
+        return str(error)
+    return ""
 
 
 def rows_from(data: dict) -> list[report.Row]:

@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cpu, latency, wrk
+from . import cpu, vegeta, wrk
 from .resources import pss_mib
 from .servers import Gunicorn, Nginx, ServerError, Tuning
 
@@ -159,13 +159,15 @@ def paired_ratio(figures: dict[str, dict], top: str, bottom: str) -> float | Non
     return round(statistics.median(ratios), 3) if ratios else None
 
 
-def cpu_ratio(figures: dict[str, dict], top: str, bottom: str) -> float | None:
-    """The same ratio from CPU time per request, wrk's included: bottom's least cost over
-    top's. Other work inflates CPU time far less than it cuts throughput."""
+def cpu_ratio(
+    figures: dict[str, dict], top: str, bottom: str, key: str = "best_cpu_us_per_request"
+) -> float | None:
+    """The same ratio from CPU time per request (by default wrk's included; key
+    best_server_cpu_us_per_request for the servers' alone): bottom's least cost over top's.
+    Other work inflates CPU time far less than it cuts throughput."""
     if top not in figures or bottom not in figures:
         return None
-    least_top = figures[top]["best_cpu_us_per_request"]
-    least_bottom = figures[bottom]["best_cpu_us_per_request"]
+    least_top, least_bottom = figures[top][key], figures[bottom][key]
     return round(least_bottom / least_top, 3) if least_top and least_bottom else None
 
 
@@ -187,7 +189,7 @@ def _fixed_rate_once(name: str, target: Target, rate: float, seconds: float, say
     ours_before, (machine_before, steal_before) = cpu.process_seconds(pids), cpu.machine_seconds()
     client_before = _self_cpu()
     started = time.monotonic()
-    result = latency.run(target.url, rate=rate, seconds=seconds)
+    result = vegeta.run(target.url, rate=rate, seconds=seconds)
     usage = cpu.Usage(seconds=time.monotonic() - started)
     machine_after, steal_after = cpu.machine_seconds()
     usage.ours = cpu.process_seconds(pids) - ours_before + _self_cpu() - client_before
@@ -267,6 +269,11 @@ def measure(
             k: paired_ratio(data["throughput"], *p) for k, p in pairs.items()
         }
         data["cpu_ratios"] = {k: cpu_ratio(data["throughput"], *p) for k, p in pairs.items()}
+        # The goals: what the servers alone spend, steady on a shared machine.
+        data["server_cpu_ratios"] = {
+            k: cpu_ratio(data["throughput"], *p, key="best_server_cpu_us_per_request")
+            for k, p in pairs.items()
+        }
         data["latency"] = {}
         for name in latency_targets:
             if name not in servers:

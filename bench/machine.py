@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import wrk
+from . import vegeta, wrk
 from .servers import nginx_version
 
 
@@ -37,6 +37,7 @@ def describe(docker_version: str, mode: str) -> dict:
         "python": platform.python_version(),
         "gunicorn": gunicorn,
         "wrk": wrk.version(),
+        "vegeta": vegeta.version(),
         "nginx": nginx_version(),
         "mode": mode,
     }

@@ -120,7 +120,8 @@ def machine_line(machine: dict) -> str:
         f"kernel {machine.get('kernel', '?')}, "
         f"Docker {machine.get('docker', '?')}, Python {machine.get('python', '?')}, "
         f"gunicorn {machine.get('gunicorn', '?')}, {machine.get('wrk', '?')}, "
-        f"{machine.get('nginx', '?')}; mode: {machine.get('mode', '?')}."
+        f"vegeta {machine.get('vegeta', '?')}, {machine.get('nginx', '?')}; "
+        f"mode: {machine.get('mode', '?')}."
     )
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the bench's load tools from Debian when they are missing: wrk (throughput) and nginx
-# (the machine's HTTP limit). Nothing else is downloaded.
+# Install the bench's load tools when they are missing: wrk (throughput) and nginx (the
+# machine's HTTP limit) from Debian, and vegeta (latency at a constant rate) built from the Go
+# module proxy into the cache that bench/vegeta.py uses.
 #
 #   bench/setup.sh
 #
@@ -12,6 +13,11 @@
 set -uo pipefail
 
 say() { printf 'bench/setup: %s\n' "$*" >&2; }
+
+# vegeta: bench/vegeta.py builds the version it pins, once; a failure is said, not fatal.
+if ! (cd "$(dirname "$0")/.." && python3 -c 'from bench import vegeta; print(vegeta.binary())' >/dev/null); then
+    say "vegeta could not be built; the bench skips the rows that need it"
+fi
 
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)

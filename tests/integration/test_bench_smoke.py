@@ -1,5 +1,6 @@
 """The bench harness (`python -m bench`) kept from rotting: its parsers, its constant-rate
-client, its goal table, and a seconds-long quick run. No speed goal is asserted here:
+load (vegeta, built here from the Go module proxy when not yet cached), its goal table, and a
+seconds-long quick run. No speed goal is asserted here:
 benchmarks are not timed tests, and this machine's speed is not this suite's business."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench import goals, latency, report, wrk
+from bench import goals, report, vegeta, wrk
 from bench.__main__ import rows_from
 from bench.guard import NotLoopback
 from tests.support.processes import ROOT, free_port
@@ -118,7 +119,7 @@ def test_load_goes_only_to_127_0_0_1(url):
     with pytest.raises(NotLoopback):
         wrk.run(url, connections=1, seconds=1)
     with pytest.raises(NotLoopback):
-        latency.run(url, rate=1, seconds=1)
+        vegeta.run(url, rate=1, seconds=1)
 
 
 # ---- the goal table ---------------------------------------------------------------------
@@ -128,8 +129,10 @@ def _http_data(api_over_bare: float, p99_ms: float) -> dict:
     """What http_stack.measure returns, with chosen figures."""
     throughput = {
         name: {"best_rps": rps, "median_rps": rps, "errors": 0, "other_cores": 0.1,
-               "rounds": 5, "quiet_rounds": [0, 1, 2, 3, 4]}
-        for name, rps in (("nginx", 50000), ("bare", 5000), ("numbers-api", 2000), ("web", 800))
+               "rounds": 5, "quiet_rounds": [0, 1, 2, 3, 4],
+               "best_server_cpu_us_per_request": cpu_us}
+        for name, rps, cpu_us in (("nginx", 50000, 20.0), ("bare", 5000, 250.0),
+                                  ("numbers-api", 2000, 400.0), ("web", 800, 1000.0))
     }  # fmt: skip
     figures = {
         "target_rate": 1000, "seconds": 10, "sent": 10000, "failed": 0, "lag_ms": 1.0,
@@ -138,9 +141,12 @@ def _http_data(api_over_bare: float, p99_ms: float) -> dict:
     return {
         "servers": {"numbers-api": {"workers": 2, "threads": 4, "worker_class": "gthread"}},
         "throughput": throughput,
-        "ratios": {"bare_over_nginx": 0.1, "api_over_bare": api_over_bare, "web_over_api": 0.4},
-        "paired_ratios": {"bare_over_nginx": 0.1, "api_over_bare": 0.5, "web_over_api": 0.4},
-        "cpu_ratios": {"bare_over_nginx": 0.1, "api_over_bare": 0.5, "web_over_api": 0.4},
+        # The requests/s ratios say the opposite of the CPU ones: only the CPU ones are goals.
+        "ratios": {"bare_over_nginx": 0.1, "api_over_bare": 0.9, "web_over_api": 0.1},
+        "paired_ratios": {"bare_over_nginx": 0.1, "api_over_bare": 0.9, "web_over_api": 0.1},
+        "cpu_ratios": {"bare_over_nginx": 0.1, "api_over_bare": 0.9, "web_over_api": 0.1},
+        "server_cpu_ratios": {"bare_over_nginx": 0.1, "api_over_bare": api_over_bare,
+                              "web_over_api": 0.4},
         "latency": {"numbers-api": figures, "web": {**figures, "p99_ms": 5.0}},
     }
 
@@ -157,16 +163,24 @@ def test_a_failing_figure_is_marked_missed_everywhere():
     assert _row(rows, "web_over_api").result == report.MET
     assert _row(rows, "web_p99").result == report.MET
     table = report.table(rows)
-    assert "MISSED" in next(line for line in table.splitlines() if "/ bare WSGI" in line)
+    assert "MISSED" in next(line for line in table.splitlines() if "bare WSGI /" in line)
     assert "goals: 2 met, 2 missed, 0 skipped" in table
     assert "| **MISSED** |" in report.markdown(rows)
     assert report.summary(rows)["missed"] == ["api_over_bare", "numbers-api_p99"]
 
 
 def test_a_goal_exactly_reached_is_met():
-    rows = goals.http_rows(_http_data(0.60, 10.0))
+    rows = goals.http_rows(_http_data(0.65, 10.0))
 
     assert _row(rows, "api_over_bare").result == _row(rows, "numbers-api_p99").result == report.MET
+
+
+def test_every_target_shows_its_cpu_per_request_and_web_its_own_part():
+    rows = goals.http_rows(_http_data(0.65, 10.0))
+
+    for key, cpu_us in (("nginx_rps", 20), ("bare_rps", 250), ("api_rps", 400), ("web_rps", 1000)):
+        assert f"server CPU {cpu_us} us a request" in _row(rows, key).note
+    assert _row(rows, "web_own_cpu").value == 600.0
 
 
 def test_graceful_deletion_needs_enough_requests_as_well_as_no_failure():
@@ -209,6 +223,11 @@ def test_the_docs_table_is_replaced_between_its_markers():
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    connections = 0  # one handler instance per connection, however many requests it carries
+
+    def setup(self):
+        type(self).connections += 1
+        super().setup()
 
     def do_GET(self):
         if self.path == "/stall":
@@ -236,23 +255,53 @@ def local_server():
     server.server_close()
 
 
+# vegeta's own CSV (`vegeta encode --to=csv`): sent at (ns), status, latency (ns), bytes out,
+# bytes in, error, body, attack, seq, method, url, headers. Request 2 was sent 15 ms late.
+VEGETA_CSV = """\
+1700000000000000000,200,2000000,0,2,"",NDI=,,0,GET,http://127.0.0.1:1/,
+1700000000010000000,200,1000000,0,2,"",NDI=,,1,GET,http://127.0.0.1:1/,
+1700000000035000000,200,1000000,0,2,"",NDI=,,2,GET,http://127.0.0.1:1/,
+1700000000030000000,0,300000000,0,0,"Get ""http://127.0.0.1:1/"": context deadline exceeded",,,3,GET,http://127.0.0.1:1/,
+1700000000040000000,0,100000,0,0,"dial tcp 127.0.0.1:1: connect: connection refused",,,4,GET,,
+1700000000050000000,503,1000000,0,2,"503 Service Unavailable",NDI=,,5,GET,http://127.0.0.1:1/,
+"""
+
+
+def test_vegeta_results_are_timed_from_each_request_due_time():
+    result = vegeta.read_results(VEGETA_CSV, "http://127.0.0.1:1/", rate=100)
+
+    assert (result.sent, result.ok, result.failed) == (6, 3, 3)
+    assert result.failures_by_kind == {"timeout": 1, "connect": 1, "http_503": 1}
+    # Request 2 was due at 20 ms and sent at 35 ms: its 1 ms answer counts as 16 ms.
+    assert result.max_lag == pytest.approx(0.015)
+    assert sorted(result.latencies) == pytest.approx([0.001, 0.002, 0.016])
+    assert result.seconds == pytest.approx(0.06)
+
+
+def test_vegeta_results_with_no_request_are_empty():
+    result = vegeta.read_results("", "http://127.0.0.1:1/", rate=10)
+
+    assert result.sent == 0 and result.summary()["p99_ms"] is None
+
+
 @pytest.mark.integration
-def test_constant_rate_client_sends_on_schedule_and_times_every_answer(local_server):
-    result = latency.run(f"{local_server}/ok", rate=200, seconds=1)
+def test_constant_rate_load_sends_on_schedule_and_times_every_answer(local_server):
+    _Handler.connections = 0
+    result = vegeta.run(f"{local_server}/ok", rate=200, seconds=1)
 
     assert result.sent == 200 and result.ok == 200 and result.failed == 0
     assert result.achieved_rate == pytest.approx(200, rel=0.05)
     summary = result.summary()
     assert 0 < summary["p50_ms"] <= summary["p99_ms"] <= summary["max_ms"]
     # Keep-alive: far fewer connections than requests.
-    assert result.connections_opened < result.sent
+    assert _Handler.connections < result.sent
 
 
 @pytest.mark.integration
-def test_constant_rate_client_counts_failures_by_kind(local_server):
-    failing = latency.run(f"{local_server}/fail", rate=50, seconds=0.2)
-    refused = latency.run(f"http://127.0.0.1:{free_port()}/", rate=50, seconds=0.2)
-    stalled = latency.run(f"{local_server}/stall", rate=10, seconds=0.2, timeout=0.3)
+def test_constant_rate_load_counts_failures_by_kind(local_server):
+    failing = vegeta.run(f"{local_server}/fail", rate=50, seconds=0.2)
+    refused = vegeta.run(f"http://127.0.0.1:{free_port()}/", rate=50, seconds=0.2)
+    stalled = vegeta.run(f"{local_server}/stall", rate=10, seconds=0.2, timeout=0.3)
 
     assert failing.failures_by_kind == {"http_500": 10} and failing.latencies == []
     assert refused.failures_by_kind == {"connect": 10}

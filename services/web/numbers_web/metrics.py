@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -23,6 +24,7 @@ class HttpMetrics:
 
     def __init__(self, registry: CollectorRegistry, multiprocess_dir: str) -> None:
         self._registry = registry
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._multiprocess_dir = multiprocess_dir
         self.requests = Counter(
             "http_requests_total",
@@ -50,9 +52,16 @@ class HttpMetrics:
         started = g.get("metrics_started")
         # Route templates, not raw paths, so unknown URLs cannot grow the label set.
         route = request.url_rule.rule if request.url_rule else "<unmatched>"
-        self.requests.labels(request.method, route, str(response.status_code)).inc()
+        method, status = request.method, response.status_code
+        series = self._series.get((method, route, status))
+        if series is None:
+            # labels() validates and locks on every call; its children are kept instead.
+            count = self.requests.labels(method, route, str(status))
+            series = (count, self.latency.labels(method, route))
+            self._series[(method, route, status)] = series
+        series[0].inc()
         if started is not None:
-            self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            series[1].observe(time.perf_counter() - started)
         return response
 
     def exposition(self) -> Response:

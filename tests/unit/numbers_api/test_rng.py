@@ -7,7 +7,7 @@ def test_rng_returns_bare_json_integer_from_0_to_99(client):
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert isinstance(response.get_json(), int)
-    assert response.get_data(as_text=True).strip() == str(response.get_json())
+    assert response.get_data(as_text=True) == f"{response.get_json()}\n"  # as jsonify wrote it
     assert 0 <= response.get_json() <= 99
 
 

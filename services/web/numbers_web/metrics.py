@@ -89,7 +89,11 @@ class UpstreamMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self._counts: dict[str, Any] = {}
 
     def observe(self, outcome: str, seconds: float) -> None:
-        self.calls.labels(outcome).inc()
+        count = self._counts.get(outcome)
+        if count is None:  # as in HttpMetrics: one labels() call per outcome, not per call
+            count = self._counts[outcome] = self.calls.labels(outcome)
+        count.inc()
         self.latency.observe(seconds)

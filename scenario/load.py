@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+FAILURES_KEPT = 5
+
 
 @dataclass
 class LoadResult:
@@ -18,6 +20,8 @@ class LoadResult:
     failures_by_kind: Counter = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    #: the first failures as web explained them, with when (seconds into the load)
+    first_failures: list[dict] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -47,9 +51,11 @@ class SteadyLoad:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._local = threading.local()
+        self._started_at = time.perf_counter()
         self._thread = threading.Thread(target=self._run, name="steady-load", daemon=True)
 
     def start(self) -> SteadyLoad:
+        self._started_at = time.perf_counter()
         self._thread.start()
         return self
 
@@ -74,19 +80,25 @@ class SteadyLoad:
 
     def _one(self) -> None:
         started = time.perf_counter()
-        kind = None
+        kind = detail = None
         try:
             response = self._session().get(self.url, timeout=5)
             if response.status_code != 200:
-                kind = response.json().get("error", {}).get("kind", f"http_{response.status_code}")
+                error = response.json().get("error")
+                error = error if isinstance(error, dict) else {"detail": str(error)}
+                kind = error.get("kind", f"http_{response.status_code}")
+                detail = error.get("detail", "")
         except (requests.RequestException, ValueError) as error:
-            kind = f"client:{type(error).__name__}"
+            kind, detail = f"client:{type(error).__name__}", str(error)
         elapsed = time.perf_counter() - started
         with self._lock:
             self.result.latencies.append(elapsed)
             if kind:
                 self.result.failed += 1
                 self.result.failures_by_kind[kind] += 1
+                if len(self.result.first_failures) < FAILURES_KEPT:
+                    at = round(started - self._started_at, 3)
+                    self.result.first_failures.append({"at": at, "kind": kind, "detail": detail})
 
     def _run(self) -> None:
         began = time.monotonic()

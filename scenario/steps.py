@@ -253,6 +253,7 @@ def _under_load(
         "requests_sent": result.sent,
         "requests_failed": result.failed,
         "failures_by_kind": dict(result.failures_by_kind),
+        "first_failures": result.first_failures,
         "request_rate": round(result.rate, 1),
         "latency_p50_ms": round(result.percentile(0.5) * 1000, 2),
         "latency_p99_ms": round(result.percentile(0.99) * 1000, 2),

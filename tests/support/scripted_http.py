@@ -7,6 +7,7 @@ failure exactly, byte for byte, which a real HTTP framework would not let it do.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import struct
 import threading
@@ -59,6 +60,12 @@ def keep_alive(served_by: str = "pod-a") -> Behaviour:
 
 def status(code: int) -> Behaviour:
     return _respond(f"{code} Whatever", b'{"error": "broken"}')
+
+
+def web_diagnosis(kind: str, detail: str) -> Behaviour:
+    """web's own 503, as its /api/number answers when numbers-api failed it."""
+    payload = {"error": {"kind": kind, "detail": detail}, "api_url": "http://numbers-api/rng"}
+    return _respond("503 Service Unavailable", json.dumps(payload).encode())
 
 
 def body(payload: bytes, content_type: str = "application/json") -> Behaviour:

@@ -57,7 +57,7 @@ class UpstreamError(Exception):
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
-    """The error and everything it wraps: requests nests urllib3's, which nests the OS's."""
+    """The error and everything it wraps: urllib3's errors nest the OS's and the resolver's."""
     seen: set[int] = set()
     pending: list[BaseException] = [error]
     while pending:
@@ -210,8 +210,7 @@ class RngClient:
         self._target = parts.path + (f"?{parts.query}" if parts.query else "") or "/"
         base = HTTPSConnectionPool if parts.scheme == "https" else HTTPConnectionPool
         # No retries or redirects of urllib3's own, and a pool that grows rather than blocks.
-        pool_options = {"host": parts.hostname, "port": parts.port, "retries": False}
-        pool_options["block"] = False
+        pool_options = dict(host=parts.hostname, port=parts.port, retries=False, block=False)
         self._pool = _pool_class(base, reuse or Reuse(), clock)(maxsize=pool_size, **pool_options)
         self._new_pool = partial(base, maxsize=1, **pool_options)
         # urllib3's timeouts do not cover name resolution, so the call runs on a bounded pool

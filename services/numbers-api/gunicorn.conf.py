@@ -24,7 +24,8 @@ except ConfigError as error:
 wsgi_app = "numbers_api:create_app()"
 bind = f"0.0.0.0:{_config.port}"
 workers = _config.workers
-worker_class = "gthread"
+# gthread, closing its listener as soon as it stops accepting (lifecycle.py says why).
+worker_class = "numbers_api.lifecycle.DrainingThreadWorker"
 threads = _config.threads
 # The app is built once in the master so every worker shares the fault switch's counter.
 preload_app = True

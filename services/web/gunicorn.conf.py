@@ -24,7 +24,8 @@ except ConfigError as error:
 wsgi_app = "numbers_web:create_app()"
 bind = f"0.0.0.0:{_config.port}"
 workers = _config.workers
-worker_class = "gthread"
+# gthread, closing its listener as soon as it stops accepting (lifecycle.py says why).
+worker_class = "numbers_web.lifecycle.DrainingThreadWorker"
 threads = _config.threads
 # Built once in the master and forked: workers share its pages (no threads or sockets yet).
 preload_app = True

@@ -146,3 +146,33 @@ def test_bad_variable_stops_the_server_with_one_line_naming_it(
     assert len(lines) == 1
     assert f"{variable}={value!r}" in lines[0]
     assert lines[0].startswith(f"{service if service == 'web' else 'numbers-api'}: ")
+
+
+def _connect_refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_once_the_drain_ends_new_connections_are_refused_not_left_in_the_backlog(start_service):
+    """A worker that stops accepting also stops listening. Otherwise the kernel goes on
+    completing handshakes that nobody accepts, and resets them when the worker exits: on
+    Docker, whose DNS still names a stopping container, a client then fails instead of
+    trying the name's next address (seen as `connection reset` in the chapter's deletion)."""
+    api = start_service("numbers-api", WEB_CONCURRENCY="1", SHUTDOWN_DELAY_SECONDS="1")
+    in_flight = _send_partial_request(api.port)  # keeps the worker in its graceful stop
+
+    api.process.terminate()
+    # Answered from the backlog after the half-sent request, so that one was accepted too.
+    assert wait_until(
+        lambda: requests.get(f"{api.url}/readyz", timeout=5).json() == {"status": "draining"},
+        timeout=1.5,
+    )
+
+    assert wait_until(lambda: _connect_refused(api.port), timeout=5), (
+        "after the drain a new connection was still taken into a backlog no worker reads"
+    )
+    assert _finish_request(in_flight).endswith(b"7\n")
+    assert api.process.wait(timeout=30) == 0

@@ -6,6 +6,8 @@ import signal
 import threading
 from typing import Any
 
+from gunicorn.workers.gthread import ThreadWorker
+
 
 class Lifecycle:
     """Whether this process is draining: still serving, on its way to a graceful stop."""
@@ -43,3 +45,19 @@ def install_drain_on_sigterm(worker: Any, lifecycle: Lifecycle, delay_seconds: f
     signal.signal(signal.SIGTERM, on_sigterm)
     # signal.signal() makes SIGTERM interrupt system calls again; gunicorn turns that off.
     signal.siginterrupt(signal.SIGTERM, False)
+
+
+class DrainingThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker, which stops listening when it stops accepting for good.
+
+    gthread stops accepting at shutdown but keeps its listening socket open until it exits:
+    the kernel goes on completing handshakes nobody accepts, and resets them at the exit.
+    Closed at once, the socket refuses new connections, and a client moves on to the name's
+    next address (Docker's DNS names a stopping container until it is gone).
+    """
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            for listener in self.sockets:
+                listener.close()

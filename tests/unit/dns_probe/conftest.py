@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from dns_probe.config import ProbeConfig, load_config
 
+from tests.support.clock import FakeClock
 from tests.support.dns_server import DNSServer
 from tests.support.processes import wait_until as poll_until
 
@@ -18,28 +18,6 @@ from tests.support.processes import wait_until as poll_until
 # tests: PROBE_NAMESERVER points at the in-process server, and it is 127.0.0.1 regardless).
 POD_SEARCH = ("ns1.svc.cluster.local", "svc.cluster.local", "cluster.local")
 SERVICE_FQDN = "numbers-api.ns1.svc.cluster.local."
-
-
-class FakeClock:
-    """A clock that only moves when told to; monotonic and wall move together."""
-
-    def __init__(self, wall: float = 1_767_225_600.0, monotonic: float = 1000.0) -> None:
-        self._lock = threading.Lock()
-        self._wall = wall
-        self._monotonic = monotonic
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._monotonic
-
-    def wall(self) -> float:
-        with self._lock:
-            return self._wall
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._wall += seconds
-            self._monotonic += seconds
 
 
 @pytest.fixture

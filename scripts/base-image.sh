@@ -28,7 +28,9 @@
 # Environment:
 #   PYTHON_IMAGE      preferred image (see 1.)
 #   BASE_IMAGE_TAG    tag of the local base (default numbers-demo/python-base:bookworm)
-#   DEBIAN_MIRROR     mirror for debootstrap (default http://deb.debian.org/debian)
+#   DEBIAN_MIRROR     mirror for debootstrap and the image's apt (default: the one this
+#                     host's apt uses, read by scripts/apt-mirror.sh)
+#   DEBIAN_SECURITY_MIRROR  the same for the -security suite
 #   PULL_TIMEOUT      seconds allowed for `docker pull` (default 60)
 set -euo pipefail
 
@@ -40,7 +42,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OFFICIAL=python:3.12-slim
 TAG=${BASE_IMAGE_TAG:-numbers-demo/python-base:bookworm}
 SUITE=bookworm
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The mirrors this host's apt uses: a user's configured mirror or proxy is what the image uses.
+MIRROR=${DEBIAN_MIRROR:-$("$HERE/apt-mirror.sh" archive || true)}
+SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$("$HERE/apt-mirror.sh" security || true)}
 PULL_TIMEOUT=${PULL_TIMEOUT:-60}
 HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
@@ -96,6 +100,7 @@ if ((!rebuild)) && image_present "$TAG"; then # built by a concurrent run
     use "$TAG"
 fi
 
+[[ -n $MIRROR ]] || die "$EXIT_UNSUPPORTED" "this host's apt sources name no Debian mirror for its release: set DEBIAN_MIRROR"
 apt_install_missing debootstrap || die "$EXIT_FAIL" "could not install debootstrap"
 
 work=$(mktemp -d /var/tmp/numbers-demo-base.XXXXXX)
@@ -133,7 +138,7 @@ fi
 cat >"$root/etc/apt/sources.list" <<EOF
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
-deb http://deb.debian.org/debian-security $SUITE-security main
+${SECURITY_MIRROR:+deb $SECURITY_MIRROR $SUITE-security main}
 EOF
 cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };

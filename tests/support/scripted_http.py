@@ -166,6 +166,10 @@ class ScriptedServer:
         self._listener.close()
 
 
+# A name under .invalid, which no resolver may answer (RFC 6761).
+UNRESOLVABLE_URL = "http://numbers-api.invalid/rng"
+
+
 def closed_port_url() -> str:
     """A URL on 127.0.0.1 where nothing listens, so connecting is refused."""
     with socket.create_server(("127.0.0.1", 0)) as probe:

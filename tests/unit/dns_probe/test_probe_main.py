@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,18 +16,16 @@ import pytest
 import requests
 
 from tests.support.dns_server import DNSServer
+from tests.support.processes import free_port
+
+# A real process, so not a unit test (the folder is the probe's; the marker is what selects).
+pytestmark = pytest.mark.integration
 
 PROBE_DIR = Path(__file__).resolve().parents[3] / "probe"
 FQDN = "numbers-api.ns1.svc.cluster.local."
 INTERVAL = 0.5
 # Time allowed after the signal: one interval plus room for interpreter shutdown on a busy CI box.
 EXIT_MARGIN = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

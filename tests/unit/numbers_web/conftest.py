@@ -4,7 +4,6 @@ from numbers_web.config import WebConfig
 
 from tests.support.scripted_http import closed_port_url
 
-UNRESOLVABLE_URL = "http://numbers-api.invalid/rng"
 TEST_BUDGET_SECONDS = 0.6
 
 

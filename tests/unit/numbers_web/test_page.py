@@ -3,7 +3,7 @@ import re
 import pytest
 
 from tests.support import scripted_http as api
-from tests.unit.numbers_web.conftest import UNRESOLVABLE_URL
+from tests.support.scripted_http import UNRESOLVABLE_URL
 
 
 def test_page_offers_a_go_button_in_a_plain_form(make_web):

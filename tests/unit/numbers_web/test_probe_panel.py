@@ -6,7 +6,7 @@ from numbers_web.probe_view import Outage, ProbeView, view_from_status
 from numbers_web.timeline import render_timeline
 
 from tests.support import scripted_http as api
-from tests.unit.numbers_web.conftest import UNRESOLVABLE_URL
+from tests.support.scripted_http import UNRESOLVABLE_URL
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
 

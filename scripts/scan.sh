@@ -17,8 +17,9 @@
 # annotations in Kubernetes objects (checkov reads no comments there), `# checkov:skip=CKV_...:
 # reason` and `# hadolint ignore=DLxxxx` (after a comment giving the reason) in Dockerfiles.
 #
-# pip-audit needs a vulnerability feed: PyPI's per-release JSON API by default, or the
-# OSV-style API at SCAN_OSV_URL. When the feed does not answer, pip-audit is reported as
+# pip-audit needs a vulnerability feed: PyPI's per-release JSON API by default (pip-audit
+# asks PyPI itself, whatever index pip is configured with), or the OSV-style API at
+# SCAN_OSV_URL. When the feed does not answer, pip-audit is reported as
 # skipped with the reason, and counts as a failure only with --strict. When it answers,
 # every pinned package must be audited (pip-audit --strict): a partial audit is an error.
 #
@@ -42,12 +43,10 @@ PYTHON=${PYTHON:-python3}
 VENV=$ROOT/.venv-scan
 PINS=$ROOT/requirements-scan.txt
 STAMP=$VENV/.installed
-# A release that exists on PyPI: its per-release JSON tells whether the feed answers.
-PYPI_PROBE_URL=https://pypi.org/pypi/pip/24.0/json
 ALL_SCANNERS=(checkov hadolint pip-audit ruff)
 
 usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit "$EXIT_USAGE"
 }
 
@@ -144,14 +143,14 @@ k8s_files() {
         fi
     done
 }
+# The Dockerfiles git tracks (outside a git work tree: those found, hidden folders aside).
 dockerfiles() {
     local p
     if [[ -n ${SCAN_DOCKERFILES+set} ]]; then
         for p in $SCAN_DOCKERFILES; do printf '%s\n' "$p"; done
-    elif git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        git -C "$ROOT" ls-files -- '*Dockerfile' | sort
     else
-        printf '%s\n' services/numbers-api/Dockerfile services/web/Dockerfile probe/Dockerfile
+        { git ls-files -- '*Dockerfile' 2>/dev/null ||
+            find . -path './.*' -prune -o -name Dockerfile -printf '%P\n'; } | sort
     fi
 }
 requirement_files() {
@@ -207,17 +206,19 @@ run_hadolint() {
     record hadolint "$n" "${#files[@]} Dockerfiles" "$start"
 }
 
-# Why the vulnerability feed cannot be used, or nothing when it answers.
+# Why the vulnerability feed cannot be used, or nothing when it answers. pip-audit reads
+# PyPI's JSON API, whose address pip itself knows; an OSV feed is probed with a query.
 feed_problem() {
-    SCAN_FEED_URL=${SCAN_OSV_URL:-$PYPI_PROBE_URL} SCAN_FEED_KIND=${SCAN_OSV_URL:+osv} \
-        "$VENV/bin/python" - <<'EOF'
+    SCAN_OSV_URL=${SCAN_OSV_URL:-} "$VENV/bin/python" - <<'EOF'
 import json, os, requests
-url, kind = os.environ["SCAN_FEED_URL"], os.environ["SCAN_FEED_KIND"]
+from pip._internal.models.index import PyPI
+url = os.environ["SCAN_OSV_URL"]
 try:
-    if kind == "osv":
+    if url:
         query = {"package": {"name": "pip", "ecosystem": "PyPI"}, "version": "24.0"}
         r = requests.post(url, data=json.dumps(query), timeout=20)
     else:
+        url = f"{PyPI.pypi_url}/pip/24.0/json"  # a release that exists
         r = requests.get(url, timeout=20)
 except requests.RequestException as e:
     print(f"the vulnerability feed {url} does not answer: {type(e).__name__}")

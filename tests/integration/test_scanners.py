@@ -33,7 +33,7 @@ SUMMARY = re.compile(
 
 
 def tracked_dockerfiles() -> list[Path]:
-    """The Dockerfiles scan.sh scans by default: those git tracks."""
+    """The Dockerfiles scan.sh scans by default: those git tracks (else those found)."""
     result = subprocess.run(
         ["git", "ls-files", "--", "*Dockerfile"],
         cwd=ROOT,
@@ -41,11 +41,13 @@ def tracked_dockerfiles() -> list[Path]:
         text=True,
         check=False,
     )
-    if result.returncode != 0:
-        names = ["services/numbers-api/Dockerfile", "services/web/Dockerfile", "probe/Dockerfile"]
-    else:
-        names = result.stdout.split()
-    return [ROOT / name for name in names]
+    if result.returncode == 0:
+        return [ROOT / name for name in result.stdout.split()]
+    return [
+        path
+        for path in ROOT.rglob("Dockerfile")
+        if not any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+    ]
 
 
 DOCKERFILES = tracked_dockerfiles()

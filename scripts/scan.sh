@@ -13,20 +13,24 @@
 # requirements-scan.txt (checkov pins dozens of packages that would fight .venv's); it is
 # rebuilt whenever those pins or the Python change. ruff is the one `make test` runs.
 #
-# A waiver sits beside what it waives, with its reason: `checkov.io/skipN: CKV_...=reason`
-# annotations in Kubernetes objects (checkov reads no comments there), `# checkov:skip=CKV_...:
-# reason` and `# hadolint ignore=DLxxxx` (after a comment giving the reason) in Dockerfiles.
+# Each tool writes a JSON report, which scan_report.py turns into the findings shown here;
+# a tool that exits non-zero without a finding in its report failed to run. Waivers, each
+# with its reason: for Kubernetes objects in .checkov-waivers.yaml, on the objects it names
+# (scan_report.py applies them to checkov's report; an unused waiver is a finding); in
+# Dockerfiles beside the instruction, as `# checkov:skip=CKV_...: reason` and
+# `# hadolint ignore=DLxxxx` (after a comment giving the reason).
 #
 # pip-audit needs a vulnerability feed: PyPI's per-release JSON API by default (pip-audit
 # asks PyPI itself, whatever index pip is configured with), or the OSV-style API at
-# SCAN_OSV_URL. When the feed does not answer, pip-audit is reported as
-# skipped with the reason, and counts as a failure only with --strict. When it answers,
-# every pinned package must be audited (pip-audit --strict): a partial audit is an error.
+# SCAN_OSV_URL. When the feed does not answer, pip-audit is reported as skipped with the
+# reason, and counts as a failure only with --strict. When it answers, every pinned package
+# must be audited (pip-audit --strict): a partial audit is an error.
 #
 # What to scan can be changed, for tests and one-off runs (space-separated paths):
-#   SCAN_K8S (files or folders; default k8s), SCAN_DOCKERFILES (default: the tracked
-#   Dockerfiles), SCAN_REQUIREMENTS (default: the three services' and requirements-dev.txt),
-#   SCAN_RUFF (default .).
+#   SCAN_K8S (files or folders; default k8s), SCAN_DOCKERFILES (default: the Dockerfiles git
+#   tracks), SCAN_REQUIREMENTS (default: the three services' and requirements-dev.txt),
+#   SCAN_RUFF (default .); and SCAN_CHECKOV_WAIVERS, the waiver file (default
+#   .checkov-waivers.yaml).
 #
 # Exit codes: 0 no findings; 1 findings, or a scanner that failed to run (or, with --strict,
 #             was skipped); 2 usage; 3 the scanners could not be installed.
@@ -43,6 +47,7 @@ PYTHON=${PYTHON:-python3}
 VENV=$ROOT/.venv-scan
 PINS=$ROOT/requirements-scan.txt
 STAMP=$VENV/.installed
+WAIVERS=${SCAN_CHECKOV_WAIVERS:-.checkov-waivers.yaml}
 ALL_SCANNERS=(checkov hadolint pip-audit ruff)
 
 usage() {
@@ -125,10 +130,31 @@ skipped() {
     SUMMARY+=("$(printf '%-10s skipped: %s (%s)' "$1:" "$2" "$(since "$3")")")
     ((strict)) && failed=1
 }
-# show NAME FILE: the scanner's own report, indented under a heading.
+# show NAME FILE: a report, indented under a heading.
 show() {
     printf '== %s\n' "$1"
     sed 's/^/   /' "$2"
+}
+# judged NAME RC START TOOL REPORT [ARG...]: reads the JSON REPORT of TOOL, which exited RC,
+# with scan_report.py (run by PY, default .venv-scan's): sets N to its findings, shown under
+# NAME, and WAIVED to those waived. False, with an error recorded and what the tool said
+# shown, when it did not do its job: an unreadable report, or an exit code it gives for
+# anything but findings (above 1, or 1 with none reported).
+judged() {
+    local name=$1 rc=$2 start=$3 reported=0
+    shift 3
+    if "${PY:-$VENV/bin/python}" "$HERE/scan_report.py" "$@" >"$OUT/findings" 2>>"$OUT/err"; then
+        read -r N WAIVED reported <"$OUT/findings"
+        sed -i 1d "$OUT/findings"
+        if ((rc == 0 || (rc == 1 && reported > 0))); then
+            ((N == 0)) || show "$name" "$OUT/findings"
+            return 0
+        fi
+    fi
+    cat "$OUT/findings" >>"$OUT/err"
+    show "$name" "$OUT/err"
+    error "${name%% *}" "exit $rc without a result it could count (see '== $name')" "$start"
+    return 1
 }
 
 # Paths: SCAN_* when set, else the repository's defaults. Folders are expanded to their files
@@ -156,60 +182,40 @@ dockerfiles() {
 requirement_files() {
     local p
     for p in ${SCAN_REQUIREMENTS-services/numbers-api/requirements.txt services/web/requirements.txt \
-        probe/requirements.txt requirements-dev.txt}; do
-        printf '%s\n' "$p"
-    done
+        probe/requirements.txt requirements-dev.txt}; do printf '%s\n' "$p"; done
 }
 
 # -- the scanners -------------------------------------------------------------------------
 
 run_checkov() {
-    local start args=() f n_failed n_skipped rc out=$OUT/checkov.txt
+    local start files=() args=() f rc report=$OUT/checkov.json
     start=$(now)
-    while IFS= read -r f; do [[ -n $f ]] && args+=(-f "$f"); done < <(k8s_files; dockerfiles)
-    if ((${#args[@]} == 0)); then
-        error checkov "nothing to scan" "$start"
-        return
-    fi
+    mapfile -t files < <(k8s_files; dockerfiles)
+    ((${#files[@]})) || { error checkov "nothing to scan" "$start"; return; }
+    for f in "${files[@]}"; do args+=(-f "$f"); done
     # Offline and strict: no downloads or update checks, and a file it cannot parse fails.
     BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true CKV_PARSE_ERROR_FAIL=true \
-        "$VENV/bin/checkov" --config-file "$ROOT/.checkov.yaml" "${args[@]}" >"$out" 2>&1
+        "$VENV/bin/checkov" --config-file .checkov.yaml -o json "${args[@]}" >"$report" 2>"$OUT/err"
     rc=$?
-    n_failed=$(sed -n 's/.*Failed checks: \([0-9]*\).*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
-    n_skipped=$(sed -n 's/.*Skipped checks: \([0-9]*\).*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
-    if ((rc != 0 && n_failed == 0)) || ! grep -q 'Passed checks:' "$out"; then
-        show checkov "$out"
-        error checkov "exit $rc without a result it could count (see above)" "$start"
-        return
-    fi
-    ((n_failed)) && show checkov "$out"
-    record checkov "$n_failed" "$n_skipped waived in place with a reason, $((${#args[@]} / 2)) files" "$start"
+    judged checkov "$rc" "$start" checkov "$report" "$WAIVERS" "${files[@]}" || return
+    record checkov "$N" "$WAIVED waived with a reason ($WAIVERS, Dockerfiles), ${#files[@]} files" "$start"
 }
 
 run_hadolint() {
-    local start files=() rc n out=$OUT/hadolint.txt
+    local start files=() rc report=$OUT/hadolint.json
     start=$(now)
     mapfile -t files < <(dockerfiles)
-    if ((${#files[@]} == 0)); then
-        error hadolint "no Dockerfile to scan" "$start"
-        return
-    fi
-    "$VENV/bin/hadolint" --config "$ROOT/.hadolint.yaml" --no-color "${files[@]}" >"$out" 2>&1
+    ((${#files[@]})) || { error hadolint "no Dockerfile to scan" "$start"; return; }
+    "$VENV/bin/hadolint" --config .hadolint.yaml -f json "${files[@]}" >"$report" 2>"$OUT/err"
     rc=$?
-    n=$(grep -cE ':[0-9]+ (DL|SC)[0-9]+ ' "$out")
-    if ((rc != 0 && n == 0)); then
-        show hadolint "$out"
-        error hadolint "exit $rc without a finding it could count (see above)" "$start"
-        return
-    fi
-    ((n)) && show hadolint "$out"
-    record hadolint "$n" "${#files[@]} Dockerfiles" "$start"
+    judged hadolint "$rc" "$start" hadolint "$report" || return
+    record hadolint "$N" "${#files[@]} Dockerfiles" "$start"
 }
 
 # Why the vulnerability feed cannot be used, or nothing when it answers. pip-audit reads
 # PyPI's JSON API, whose address pip itself knows; an OSV feed is probed with a query.
 feed_problem() {
-    SCAN_OSV_URL=${SCAN_OSV_URL:-} "$VENV/bin/python" - <<'EOF'
+    SCAN_OSV_URL=${SCAN_OSV_URL:-} "$VENV/bin/python" - <<'PY'
 import json, os, requests
 from pip._internal.models.index import PyPI
 url = os.environ["SCAN_OSV_URL"]
@@ -225,67 +231,43 @@ except requests.RequestException as e:
 else:
     if r.status_code != 200:
         print(f"the vulnerability feed {url} answers HTTP {r.status_code}, so no release can be audited")
-EOF
+PY
 }
 
 run_pip_audit() {
-    local start files=() f rc n total=0 problem mode service=() out
+    local start files=() f rc total=0 problem mode service=() report=$OUT/pip-audit.json
     start=$(now)
     mapfile -t files < <(requirement_files)
-    if ((${#files[@]} == 0)); then
-        error pip-audit "no requirements file to audit" "$start"
-        return
-    fi
+    ((${#files[@]})) || { error pip-audit "no requirements file to audit" "$start"; return; }
     problem=$(feed_problem)
-    if [[ -n $problem ]]; then
-        skipped pip-audit "$problem" "$start"
-        return
-    fi
+    [[ -n $problem ]] && { skipped pip-audit "$problem" "$start"; return; }
     [[ -n ${SCAN_OSV_URL:-} ]] && service=(--vulnerability-service osv --osv-url "$SCAN_OSV_URL")
     for f in "${files[@]}"; do
-        out=$OUT/pip-audit-$(printf '%s' "$f" | tr '/' '_').txt
         # Hash-pinned files are audited exactly as pinned (and must pin everything); others
         # exactly as listed. pip is never run: nothing is resolved or installed.
         if grep -q -- '--hash=' "$f"; then mode=--require-hashes; else mode=--no-deps; fi
-        "$VENV/bin/pip-audit" --strict --disable-pip "$mode" --progress-spinner off \
-            "${service[@]}" -r "$f" >"$out" 2>&1
+        "$VENV/bin/pip-audit" --strict --disable-pip "$mode" --progress-spinner off -f json \
+            "${service[@]}" -r "$f" >"$report" 2>"$OUT/err"
         rc=$?
-        n=$(sed -n 's/^Found \([0-9]*\) known vulnerabilit.*/\1/p' "$out" | head -1)
-        if ((rc != 0)) && [[ -z $n ]]; then
-            show "pip-audit $f" "$out"
-            error pip-audit "exit $rc on $f without a result it could count (see above)" "$start"
-            return
-        fi
-        if [[ -n $n ]]; then
-            show "pip-audit $f" "$out"
-            total=$((total + n))
-        fi
+        judged "pip-audit $f" "$rc" "$start" pip-audit "$report" "$f" || return
+        total=$((total + N))
     done
     record pip-audit "$total" "${#files[@]} requirements files" "$start"
 }
 
 run_ruff() {
-    local start rc n out=$OUT/ruff.txt paths=()
+    local start rc paths=() report=$OUT/ruff.json
     start=$(now)
     if [[ ! -x $ROOT/.venv/bin/ruff ]]; then
         say "setting up .venv for ruff (make venv)"
-        make -s -C "$ROOT" venv >&2 || {
-            error ruff "make venv failed" "$start"
-            return
-        }
+        make -s -C "$ROOT" venv >&2 || { error ruff "make venv failed" "$start"; return; }
     fi
     read -r -a paths <<<"${SCAN_RUFF-.}"
-    "$ROOT/.venv/bin/ruff" check --config "$ROOT/pyproject.toml" --output-format concise \
-        --no-cache "${paths[@]}" >"$out" 2>&1
+    "$ROOT/.venv/bin/ruff" check --config pyproject.toml --output-format json --no-cache \
+        "${paths[@]}" >"$report" 2>"$OUT/err"
     rc=$?
-    n=$(grep -cE ':[0-9]+:[0-9]+: [A-Z]+[0-9]+ ' "$out")
-    if ((rc != 0 && n == 0)); then
-        show ruff "$out"
-        error ruff "exit $rc without a finding it could count (see above)" "$start"
-        return
-    fi
-    ((n)) && show ruff "$out"
-    record ruff "$n" "" "$start"
+    PY=$ROOT/.venv/bin/python judged ruff "$rc" "$start" ruff "$report" || return
+    record ruff "$N" "" "$start"
 }
 
 # -- main ---------------------------------------------------------------------------------
@@ -295,14 +277,7 @@ for s in "${scanners[@]}"; do [[ $s != ruff ]] && needs_venv=1; done
 if ((needs_venv || setup_only)); then ensure_venv; fi
 ((setup_only)) && exit "$EXIT_OK"
 
-for s in "${scanners[@]}"; do
-    case $s in
-    checkov) run_checkov ;;
-    hadolint) run_hadolint ;;
-    pip-audit) run_pip_audit ;;
-    ruff) run_ruff ;;
-    esac
-done
+for s in "${scanners[@]}"; do run_"${s/-/_}"; done
 
 printf '%s\n' "${SUMMARY[@]}"
 if ((failed)); then

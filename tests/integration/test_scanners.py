@@ -5,6 +5,9 @@ The scanners live in .venv-scan; the first test to need them installs it (about 
 hence the long timeouts. pip-audit needs a vulnerability feed: where PyPI's per-release JSON
 does not answer, the tests that need the real feed skip and say so, and a stand-in OSV feed
 on 127.0.0.1 shows that the script audits every pin and fails on a vulnerable one.
+
+checkov's waivers for Kubernetes objects live in .checkov-waivers.yaml, not in the objects:
+each names its check, the objects it concerns and its reason, and waives nothing else.
 """
 
 from __future__ import annotations
@@ -177,15 +180,125 @@ def test_checkov_fails_on_a_privileged_deployment(scanners: None, tmp_path: Path
 
 @pytest.mark.integration
 @pytest.mark.timeout(900)
-def test_a_checkov_waiver_annotation_waives_only_its_check(scanners: None, tmp_path: Path) -> None:
-    waived = json.loads(json.dumps(PRIVILEGED))
-    waived["metadata"]["annotations"] = {"checkov.io/skip1": "CKV_K8S_16=a test of the waiver"}
+def test_checkov_errs_on_a_manifest_it_cannot_parse(scanners: None, tmp_path: Path) -> None:
+    # checkov itself passes a file of broken YAML as one with no objects.
     manifest = tmp_path / "deployment.yaml"
-    manifest.write_text(yaml.safe_dump(waived))
+    manifest.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: [oops\n")
     code, output, lines = run_scan("checkov", SCAN_K8S=str(manifest), SCAN_DOCKERFILES="")
-    assert "CKV_K8S_16:" not in output
-    assert "1 waived in place" in lines["checkov"].string, output
-    assert code == 1 and count(lines, "checkov") > 0, output  # the other findings stay
+    assert lines["checkov"]["state"] == "error" and f"cannot read {manifest}" in output, output
+    assert code == 1, output
+
+
+def deployment(name: str) -> dict:
+    """PRIVILEGED, named NAME."""
+    obj = json.loads(json.dumps(PRIVILEGED))
+    obj["metadata"]["name"] = name
+    return obj
+
+
+def waiver_file(tmp_path: Path, *waivers: dict) -> Path:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(yaml.safe_dump({"waivers": list(waivers)}))
+    return path
+
+
+def reported(output: str, check: str) -> list[tuple[str, str]]:
+    """(resource, file) of every failure of CHECK that scan.sh shows."""
+    found = re.findall(rf"{check}:.*\n\s+FAILED for resource: (\S+)\n\s+File: ([^:\n]+):", output)
+    return [(resource, str(Path(file).name)) for resource, file in found]
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_a_checkov_waiver_waives_only_its_check_on_its_object(
+    scanners: None, tmp_path: Path
+) -> None:
+    # Deployment/bad waived in one.yaml; the same finding on Deployment/worse in the same
+    # file, and on a Deployment/bad in another file, must still be reported.
+    one, other = tmp_path / "one.yaml", tmp_path / "other.yaml"
+    one.write_text(yaml.safe_dump_all([deployment("bad"), deployment("worse")]))
+    other.write_text(yaml.safe_dump(deployment("bad")))
+    waivers = waiver_file(
+        tmp_path,
+        {
+            "check": "CKV_K8S_16",
+            "reason": "a test of the waiver",
+            "objects": {str(one): "Deployment/bad"},
+        },
+    )
+    code, output, lines = run_scan(
+        "checkov",
+        SCAN_K8S=f"{one} {other}",
+        SCAN_DOCKERFILES="",
+        SCAN_CHECKOV_WAIVERS=str(waivers),
+    )
+    assert sorted(reported(output, "CKV_K8S_16")) == [
+        ("Deployment.scan-test.bad", "other.yaml"),
+        ("Deployment.scan-test.worse", "one.yaml"),
+    ], output
+    assert " 1 waived " in lines["checkov"].string, output
+    # Its other checks still fail on the waived object.
+    assert ("Deployment.scan-test.bad", "one.yaml") in reported(output, "CKV_K8S_20"), output
+    assert code == 1, output
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_the_repositorys_waivers_do_not_cover_a_copy_of_their_manifest(
+    scanners: None, tmp_path: Path
+) -> None:
+    # k8s/web/deployment.yaml's waivers name that file: a copy elsewhere gets every finding.
+    copy = tmp_path / "deployment.yaml"
+    copy.write_text((ROOT / "k8s" / "web" / "deployment.yaml").read_text())
+    code, output, lines = run_scan("checkov", SCAN_K8S=str(copy), SCAN_DOCKERFILES="")
+    waived_on_web = {
+        w["check"] for w in repository_waivers() if "k8s/web/deployment.yaml" in w["objects"]
+    }
+    assert waived_on_web, "no waiver for k8s/web/deployment.yaml any more: pick another file"
+    for check in waived_on_web:
+        assert reported(output, check), f"{check} not reported on the copy:\n{output}"
+    assert count(lines, "checkov") == len(waived_on_web) and code == 1, output
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_a_waiver_that_waives_nothing_is_a_finding(scanners: None, tmp_path: Path) -> None:
+    manifest = tmp_path / "deployment.yaml"
+    manifest.write_text(yaml.safe_dump(deployment("bad")))
+    waivers = waiver_file(
+        tmp_path,
+        # Not privileged: CKV_K8S_16 fails on Deployment/bad, but no check fails on /nothing.
+        {
+            "check": "CKV_K8S_16",
+            "reason": "needed",
+            "objects": {str(manifest): "Deployment/nothing"},
+        },
+        # No such file.
+        {"check": "CKV_K8S_16", "reason": "gone", "objects": {"k8s/gone.yaml": "Deployment/bad"}},
+    )
+    code, output, lines = run_scan(
+        "checkov", SCAN_K8S=str(manifest), SCAN_DOCKERFILES="", SCAN_CHECKOV_WAIVERS=str(waivers)
+    )
+    assert "Waiver: CKV_K8S_16 on Deployment/nothing" in output and "waives nothing" in output
+    assert "Waiver: CKV_K8S_16 on Deployment/bad in k8s/gone.yaml: no such file" in output
+    assert reported(output, "CKV_K8S_16"), output  # Deployment/bad's finding stays
+    assert count(lines, "checkov") >= 3 and code == 1, output
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_a_waiver_without_a_reason_stops_the_scan(scanners: None, tmp_path: Path) -> None:
+    manifest = tmp_path / "deployment.yaml"
+    manifest.write_text(yaml.safe_dump(deployment("bad")))
+    waivers = waiver_file(
+        tmp_path,
+        {"check": "CKV_K8S_16", "reason": " ", "objects": {str(manifest): "Deployment/bad"}},
+    )
+    code, output, lines = run_scan(
+        "checkov", SCAN_K8S=str(manifest), SCAN_DOCKERFILES="", SCAN_CHECKOV_WAIVERS=str(waivers)
+    )
+    assert lines["checkov"]["state"] == "error" and "no reason given" in output, output
+    assert code == 1, output
 
 
 @pytest.mark.integration
@@ -325,25 +438,65 @@ def test_pip_audit_without_a_feed_is_skipped_and_fails_only_when_strict(
 CHECK_ID = r"CKV2?_[A-Z0-9]+_\d+"
 
 
-def k8s_waivers() -> list[tuple[str, str, str]]:
+WAIVERS = ROOT / ".checkov-waivers.yaml"
+
+
+def repository_waivers() -> list[dict]:
+    return yaml.safe_load(WAIVERS.read_text())["waivers"]
+
+
+def waived_objects() -> list[tuple[str, str, str]]:
+    """(check, file, Kind/name) for every object .checkov-waivers.yaml names."""
     found = []
-    for path in sorted((ROOT / "k8s").rglob("*.yaml")):
-        for obj in yaml.safe_load_all(path.read_text()):
-            annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
-            for key, value in annotations.items():
-                if key.startswith(("checkov.io/skip", "bridgecrew.io/skip")):
-                    found.append((f"{path.relative_to(ROOT)} {obj['kind']}/{key}", key, value))
+    for waiver in repository_waivers():
+        for file, refs in waiver["objects"].items():
+            for ref in [refs] if isinstance(refs, str) else refs:
+                found.append((waiver["check"], file, ref))
     return found
 
 
-def test_every_checkov_waiver_in_the_manifests_gives_its_reason() -> None:
-    waivers = k8s_waivers()
-    assert waivers, "no waivers found: has the annotation format changed?"
-    for where, _, value in waivers:
-        # checkov splits on "=": a second one would cut the reason short.
-        match = re.fullmatch(rf"({CHECK_ID})=([^=]+)", value)
-        assert match, f"{where}: {value!r} is not CHECK_ID=reason"
-        assert len(match[2].split()) >= 6, f"{where}: the reason {match[2]!r} explains nothing"
+def test_every_checkov_waiver_gives_its_reason() -> None:
+    waivers = repository_waivers()
+    assert waivers, "no waivers found: has the waiver file's format changed?"
+    for waiver in waivers:
+        assert set(waiver) == {"check", "reason", "objects"}, waiver
+        assert re.fullmatch(CHECK_ID, waiver["check"]), waiver
+        assert waiver["objects"], f"{waiver['check']}: names no object"
+        reason = waiver["reason"]
+        assert len(reason.split()) >= 6, (
+            f"{waiver['check']}: the reason {reason!r} explains nothing"
+        )
+
+
+def test_every_checkov_waiver_names_an_object_that_exists() -> None:
+    objects = waived_objects()
+    assert len(objects) >= 20, "fewer waived objects than the manifests had waivers"
+    assert len(set(objects)) == len(objects), "an object is waived twice for the same check"
+    for check, file, ref in objects:
+        path = ROOT / file
+        assert path.is_file() and path.is_relative_to(ROOT / "k8s"), f"{check}: no manifest {file}"
+        kind, *namespace, name = ref.split("/")
+        there = [
+            obj
+            for obj in yaml.safe_load_all(path.read_text())
+            if obj
+            and obj["kind"] == kind
+            and obj["metadata"]["name"] == name
+            and obj["metadata"].get("namespace") in (namespace or [None])
+        ]
+        assert len(there) == 1, f"{check}: {file} has no {ref}"
+
+
+def test_no_waiver_is_left_in_the_kubernetes_objects() -> None:
+    # checkov would still honour such an annotation, and it would be applied into the cluster.
+    manifests = sorted((ROOT / "k8s").rglob("*.y*ml"))
+    assert manifests
+    for path in manifests:
+        assert "checkov.io/" not in path.read_text(), path
+        assert "bridgecrew.io/" not in path.read_text(), path
+        for obj in yaml.safe_load_all(path.read_text()):
+            annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
+            assert not [k for k in annotations if "checkov" in k or "bridgecrew" in k], path
 
 
 def test_every_waiver_in_the_dockerfiles_gives_its_reason() -> None:

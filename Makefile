@@ -22,10 +22,15 @@ help:
 	@echo "make scan   checkov, hadolint, pip-audit and ruff (scripts/scan.sh; installs .venv-scan)"
 	@echo "make pins   re-pin requirements.txt files from requirements.in (needs pip-tools)"
 
-# The virtualenv is rebuilt whenever the pinned requirements change.
-$(STAMP): requirements-dev.txt services/numbers-api/requirements.txt services/web/requirements.txt probe/requirements.txt
+PACKAGES := runtime services/numbers-api services/web probe
+
+# The virtualenv is rebuilt whenever the pins or a package's metadata change; the four
+# packages are installed editable, so the code in this checkout is what runs.
+$(STAMP): requirements-dev.txt requirements-build.txt $(addsuffix /pyproject.toml,$(PACKAGES)) \
+		services/numbers-api/requirements.txt services/web/requirements.txt probe/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt -r requirements-build.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
 	@touch $@
 
 venv: $(STAMP)
@@ -86,6 +91,7 @@ pins:
 	  (cd $$d && pip-compile -q --generate-hashes --strip-extras --no-header -o requirements.txt requirements.in); done
 	pip-compile -q --generate-hashes --strip-extras --no-header -o requirements-dev.txt requirements-dev.in
 	pip-compile -q --generate-hashes --strip-extras --no-header -o requirements-scan.txt requirements-scan.in
+	pip-compile -q --generate-hashes --strip-extras --no-header --allow-unsafe -o requirements-build.txt requirements-build.in
 
 clean:
 	rm -rf $(VENV) .venv-scan .pytest_cache .ruff_cache

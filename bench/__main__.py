@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         for knob, variable in (("workers", "WEB_CONCURRENCY"), ("threads", "GUNICORN_THREADS")):
             parser.add_argument(
                 f"--{program}-{knob}", type=int, metavar="N",
-                help=f"HTTP section: {variable} for {program} (default: its gunicorn.conf.py)"
+                help=f"HTTP section: {variable} for {program} (default: its own setting)"
                 + ("; the bare app follows" if program == "api" else ""),
             )  # fmt: skip
     parser.add_argument(

@@ -22,17 +22,11 @@ from pathlib import Path
 from . import cpu
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICE_DIRS = {
-    "numbers-api": ROOT / "services" / "numbers-api",
-    "web": ROOT / "services" / "web",
-    # The bare app runs from the repository root with numbers-api's settings (see its conf).
-    "bare": ROOT,
-}
-CONF = {
-    "numbers-api": "gunicorn.conf.py",
-    "web": "gunicorn.conf.py",
-    "bare": str(ROOT / "bench" / "gunicorn_bare_conf.py"),
-}
+#: each started as its container starts it, python -m <package>; the bare app with
+#: numbers-api's settings (see its conf)
+PACKAGES = {"numbers-api": "numbers_api", "web": "numbers_web", "bare": "numbers_api"}
+BARE_CONF = ROOT / "bench" / "gunicorn_bare_conf.py"
+NO_ACCESSLOG_CONF = ROOT / "bench" / "gunicorn_variant_conf.py"
 READY_PATH = {"numbers-api": "/readyz", "web": "/readyz", "bare": "/"}
 #: what each server answers under load
 LOAD_PATH = {"numbers-api": "/rng", "web": "/api/number", "bare": "/", "nginx": "/"}
@@ -77,7 +71,7 @@ def wait_until_ok(url: str, alive, timeout: float, interval: float = 0.05) -> bo
 
 @dataclass(frozen=True)
 class Tuning:
-    """gunicorn overrides; None keeps what the service's gunicorn.conf.py says."""
+    """gunicorn overrides; None keeps what the program's own settings say."""
 
     workers: int | None = None
     threads: int | None = None
@@ -104,7 +98,7 @@ class Tuning:
 
 @dataclass
 class Gunicorn:
-    """`gunicorn -c <conf>` for numbers-api, web or the bare app, on 127.0.0.1:<free port>."""
+    """`python -m <package>` for numbers-api, web or the bare app, on 127.0.0.1:<free port>."""
 
     kind: str
     run_dir: Path
@@ -122,14 +116,16 @@ class Gunicorn:
     def load_url(self) -> str:
         return self.url + LOAD_PATH[self.kind]
 
-    def _conf(self) -> str:
-        if self.tuning.accesslog is False and self.kind != "bare":
-            return str(ROOT / "bench" / "gunicorn_variant_conf.py")
-        return CONF[self.kind]
+    def _conf(self) -> list[str]:
+        if self.kind == "bare":
+            return ["-c", str(BARE_CONF)]
+        if self.tuning.accesslog is False:
+            return ["-c", str(NO_ACCESSLOG_CONF)]
+        return []
 
     def _args(self) -> list[str]:
         return [
-            sys.executable, "-m", "gunicorn", "-c", self._conf(),
+            sys.executable, "-m", PACKAGES[self.kind], *self._conf(),
             "--bind", f"127.0.0.1:{self.port}", *self.tuning.args(),
         ]  # fmt: skip
 
@@ -144,14 +140,13 @@ class Gunicorn:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         # The bare app is imported from the repository root, as bench.bare_wsgi.
         env["PYTHONPATH"] = str(ROOT)
-        env["BENCH_BASE_CONF"] = str(SERVICE_DIRS[self.kind] / CONF[self.kind])
         return env
 
     def effective_settings(self) -> dict[str, object]:
         """What gunicorn itself resolves from the conf, the environment and the overrides."""
         done = subprocess.run(  # noqa: S603 - our own argv: this Python running gunicorn
             [*self._args(), "--print-config"],
-            cwd=SERVICE_DIRS[self.kind], env=self._env(),
+            cwd=ROOT, env=self._env(),
             capture_output=True, text=True, timeout=30,
         )  # fmt: skip
         settings = {}
@@ -168,7 +163,7 @@ class Gunicorn:
         self.settings = self.effective_settings()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own argv, as above
-                self._args(), cwd=SERVICE_DIRS[self.kind], env=self._env(),
+                self._args(), cwd=ROOT, env=self._env(),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         ready = self.url + READY_PATH[self.kind]

@@ -21,16 +21,20 @@ SOURCE=$(git -C "$ROOT" remote get-url origin 2>/dev/null || echo numbers-demo)
 "$HERE/ensure-docker.sh" || exit $?
 PYTHON_IMAGE=$("$HERE/base-image.sh") || exit $?
 
-for service in numbers-api:services/numbers-api web:services/web probe:probe sleep:k8s/sleep/image; do
-    name=${service%%:*}
-    context=$ROOT/${service#*:}
+# The three programs are targets of the root Dockerfile, built from the repository root so
+# each image installs the runtime they share; the sleep pod's image has its own folder.
+for name in numbers-api web probe sleep; do
+    case $name in
+    sleep) build=(--file "$ROOT/k8s/sleep/image/Dockerfile" "$ROOT/k8s/sleep/image") ;;
+    *) build=(--file "$ROOT/Dockerfile" --target "$name" "$ROOT") ;;
+    esac
     say "building numbers-demo/$name:$VERSION from $PYTHON_IMAGE"
     docker build --quiet \
         --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" \
         --build-arg "VERSION=$VERSION" \
         --build-arg "SOURCE=$SOURCE" \
         --tag "numbers-demo/$name:$VERSION" \
-        "$context" >/dev/null 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e '^ *$' >&2) ||
+        "${build[@]}" >/dev/null 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e '^ *$' >&2) ||
         die "$EXIT_FAIL" "building numbers-demo/$name failed"
 done
 say "built numbers-demo/{numbers-api,web,probe,sleep}:$VERSION"

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import logging
+import os
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.process_collector import ProcessCollector
-from werkzeug.exceptions import HTTPException, InternalServerError
+from service_runtime.errors import register_error_handlers
+from service_runtime.lifecycle import Lifecycle
+from service_runtime.limits import register_request_limits
 
-from .config import ProbeConfig
+from .config import ProbeConfig, load_config
 from .metrics import ProbeCollector
-from .prober import Prober
+from .prober import Prober, build_prober
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(config: ProbeConfig, probe: Prober) -> Flask:
-    """A Flask app serving *probe*; each app gets its own metrics registry."""
+def create_app(config: ProbeConfig | None = None, probe: Prober | None = None) -> Flask:
+    """A Flask app serving *probe*; each app gets its own metrics registry.
+
+    With no config it is read from the environment, and with no probe the real one is built
+    from it (gunicorn's case); its loop runs while the serving process lives.
+    """
+    if config is None:
+        config = load_config(os.environ)
+    if probe is None:
+        probe = build_prober(config)
+    lifecycle = Lifecycle()
+    lifecycle.on_start(probe.start)
+    lifecycle.on_stop(lambda: _stop(probe, config))
     app = Flask("dns_probe")
     # Keep /status in the order it is built (target first, log last), which reads better.
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -25,6 +39,9 @@ def create_app(config: ProbeConfig, probe: Prober) -> Flask:
     registry.register(ProbeCollector(probe))
     ProcessCollector(registry=registry)
     app.extensions["dns_probe"] = {"config": config, "probe": probe, "registry": registry}
+    lifecycle.init_app(app)
+    register_error_handlers(app)
+    register_request_limits(app)
 
     @app.get("/")
     def index() -> Response:
@@ -53,23 +70,12 @@ def create_app(config: ProbeConfig, probe: Prober) -> Flask:
         )
         return body, 200 if health.healthy else 503
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        response = error.get_response()
-        response.data = jsonify(
-            error=error.name, status=error.code, message=error.description
-        ).get_data()
-        response.content_type = "application/json"
-        return response
-
-    @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[Response, int]:
-        # Details go to stderr for the operator (traceback at DEBUG); the client learns only 500.
-        logger.error(
-            "%s %s failed: %s: %s", request.method, request.path, type(error).__name__, error
-        )
-        logger.debug("traceback of the failed request", exc_info=error)
-        internal = InternalServerError()
-        return jsonify(error=internal.name, status=500, message=internal.description), 500
-
     return app
+
+
+def _stop(probe: Prober, config: ProbeConfig) -> None:
+    """End the loop within one check and close the journal, as the process exits."""
+    probe.stop()
+    if not probe.join(timeout=config.interval_seconds + config.timeout_seconds * 2):
+        logger.warning("the probe loop did not stop in time")
+    probe.journal.close()

@@ -3,6 +3,8 @@
 Variable                Default                      Meaning
 PORT                    9090                         HTTP port of /status, /metrics, /healthz
 PROBE_BIND              0.0.0.0                      IP address the HTTP server binds
+GUNICORN_THREADS        8                            threads of its one gunicorn worker (1..64)
+SHUTDOWN_DELAY_SECONDS  5                            seconds it serves on after SIGTERM (0..15)
 PROBE_TARGET            numbers-api                  name to resolve (type A), searched like libc
 PROBE_INTERVAL_SECONDS  1                            from the start of one check to the next (> 0)
 PROBE_TIMEOUT_SECONDS   min(2, interval / 2)         bound on one DNS lookup and on one HTTP GET
@@ -23,19 +25,21 @@ An empty value counts as unset, because Kubernetes manifests often template opti
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import NoReturn
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 import dns.exception
 import dns.name
+from service_runtime.env import ConfigError, Environment, ServerConfig, read_server_config
+
+__all__ = ["ConfigError", "Nameserver", "ProbeConfig", "load_config"]
 
 DEFAULT_PORT = 9090
 DEFAULT_BIND = "0.0.0.0"  # noqa: S104 - a sidecar must be reachable by the kubelet and Prometheus
+DEFAULT_THREADS = 8
 DEFAULT_TARGET = "numbers-api"
 DEFAULT_INTERVAL_SECONDS = 1.0
 MAX_DEFAULT_TIMEOUT_SECONDS = 2.0
@@ -51,10 +55,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _HOSTNAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-class ConfigError(ValueError):
-    """An environment variable holds a value the probe cannot run with; the message names it."""
-
-
 @dataclass(frozen=True)
 class Nameserver:
     host: str
@@ -66,8 +66,12 @@ class Nameserver:
 
 @dataclass(frozen=True)
 class ProbeConfig:
-    port: int = DEFAULT_PORT
-    bind: str = DEFAULT_BIND
+    # One worker: the history /status shows lives in the process that runs the loop.
+    server: ServerConfig = field(
+        default_factory=lambda: ServerConfig(
+            port=DEFAULT_PORT, workers=1, threads=DEFAULT_THREADS, access_log=False
+        )
+    )
     target: str = DEFAULT_TARGET
     interval_seconds: float = DEFAULT_INTERVAL_SECONDS
     timeout_seconds: float = DEFAULT_INTERVAL_SECONDS / 2
@@ -79,12 +83,11 @@ class ProbeConfig:
     log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
     log_backups: int = DEFAULT_LOG_BACKUPS
     history_limit: int = DEFAULT_HISTORY_LIMIT
-    log_level: str = DEFAULT_LOG_LEVEL
 
 
 def load_config(environ: Mapping[str, str]) -> ProbeConfig:
     """Build the configuration from *environ*, raising ConfigError on the first bad value."""
-    env = _Env(environ)
+    env = _ProbeEnvironment(environ)
     interval = env.number("PROBE_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS, "a number > 0")
     if interval <= 0:
         env.fail("PROBE_INTERVAL_SECONDS", "a number > 0")
@@ -96,78 +99,35 @@ def load_config(environ: Mapping[str, str]) -> ProbeConfig:
     jitter = env.number("PROBE_JITTER", DEFAULT_JITTER, "a number from 0 to 1")
     if not 0 <= jitter <= 1:
         env.fail("PROBE_JITTER", "a number from 0 to 1")
+    server = read_server_config(
+        env, port=DEFAULT_PORT, threads=DEFAULT_THREADS, max_threads=64, workers=None
+    )
     return ProbeConfig(
-        port=env.integer("PORT", DEFAULT_PORT, 1, 65535, "an integer from 1 to 65535"),
-        bind=env.ip_address("PROBE_BIND", DEFAULT_BIND),
+        server=dataclasses.replace(
+            server,
+            host=env.ip_address("PROBE_BIND", DEFAULT_BIND),
+            log_level=env.choice("PROBE_LOG_LEVEL", DEFAULT_LOG_LEVEL, LOG_LEVELS),
+            # One access-log line per kubelet probe and scrape would drown the failures.
+            access_log=False,
+            # The loop's last check, one DNS lookup and one HTTP GET, ends inside the stop.
+            stop_seconds=max(server.stop_seconds, 2 * timeout),
+        ),
         target=env.dns_name("PROBE_TARGET", DEFAULT_TARGET),
         interval_seconds=interval,
         timeout_seconds=timeout,
         jitter=jitter,
         resolv_conf=env.text("PROBE_RESOLV_CONF", DEFAULT_RESOLV_CONF),
         nameserver=env.nameserver("PROBE_NAMESERVER"),
-        http_url=env.http_url("PROBE_HTTP_URL"),
+        http_url=env.url("PROBE_HTTP_URL", None),
         log_path=env.text("PROBE_LOG_PATH", DEFAULT_LOG_PATH),
-        log_max_bytes=env.integer(
-            "PROBE_LOG_MAX_BYTES", DEFAULT_LOG_MAX_BYTES, 0, None, "an integer >= 0"
-        ),
-        log_backups=env.integer(
-            "PROBE_LOG_BACKUPS", DEFAULT_LOG_BACKUPS, 1, 1000, "an integer from 1 to 1000"
-        ),
-        history_limit=env.integer(
-            "PROBE_HISTORY_LIMIT", DEFAULT_HISTORY_LIMIT, 1, 10000, "an integer from 1 to 10000"
-        ),
-        log_level=env.choice("PROBE_LOG_LEVEL", DEFAULT_LOG_LEVEL, LOG_LEVELS),
+        log_max_bytes=env.integer("PROBE_LOG_MAX_BYTES", DEFAULT_LOG_MAX_BYTES, 0),
+        log_backups=env.integer("PROBE_LOG_BACKUPS", DEFAULT_LOG_BACKUPS, 1, 1000),
+        history_limit=env.integer("PROBE_HISTORY_LIMIT", DEFAULT_HISTORY_LIMIT, 1, 10000),
     )
 
 
-class _Env:
-    """Typed readers over the environment that turn bad values into ConfigError."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-
-    def raw(self, name: str) -> str | None:
-        value = self._environ.get(name)
-        return None if value is None or not value.strip() else value
-
-    def fail(self, name: str, rule: str) -> NoReturn:
-        raise ConfigError(f"{name}={self._environ.get(name)!r} is not {rule}")
-
-    def text(self, name: str, default: str) -> str:
-        value = self.raw(name)
-        return default if value is None else value.strip()
-
-    def number(self, name: str, default: float, rule: str) -> float:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            parsed = float(value)
-        except ValueError:
-            parsed = math.nan
-        if not math.isfinite(parsed):
-            self.fail(name, rule)
-        return parsed
-
-    def integer(self, name: str, default: int, low: int, high: int | None, rule: str) -> int:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            parsed = int(value.strip(), 10)
-        except ValueError:
-            self.fail(name, rule)
-        if parsed < low or (high is not None and parsed > high):
-            self.fail(name, rule)
-        return parsed
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.raw(name)
-        if value is None:
-            return default
-        if value.strip().upper() not in choices:
-            self.fail(name, "one of " + ", ".join(choices))
-        return value.strip().upper()
+class _ProbeEnvironment(Environment):
+    """The shared readers plus the ones only the probe needs: addresses and DNS names."""
 
     def ip_address(self, name: str, default: str) -> str:
         value = self.raw(name)
@@ -209,20 +169,6 @@ class _Env:
             port = int(port_text)
         return Nameserver(host, port)
 
-    def http_url(self, name: str) -> str | None:
-        value = self.raw(name)
-        if value is None:
-            return None
-        value = value.strip()
-        rule = "an http:// or https:// URL with a host"
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - touching .port validates it and raises ValueError
-        except ValueError:
-            self.fail(name, rule)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            self.fail(name, rule)
-        return value
 
 
 def _split_host_port(value: str) -> tuple[str, str | None]:

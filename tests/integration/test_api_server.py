@@ -3,14 +3,13 @@
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.support.processes import SERVICE_DIRS, wait_until
+from tests.support.processes import program_args, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -130,20 +129,20 @@ def test_sigterm_under_steady_load_answers_every_request_it_answers_at_all(start
     ],
 )
 def test_bad_variable_stops_the_server_with_one_line_naming_it(
-    monkeypatch, service, variable, value
+    monkeypatch, tmp_path, service, variable, value
 ):
     monkeypatch.setenv(variable, value)
 
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=SERVICE_DIRS[service],
+        program_args(service),
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
 
-    assert result.returncode != 0
+    assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert f"{variable}={value!r}" in lines[0]

@@ -220,6 +220,7 @@ def test_probe_killed_while_journaling_keeps_every_event_it_showed_and_appends_a
         assert wait_until(partial(_has_flipped, probe), timeout=20, interval=0.02), (
             f"the probe recorded no flips:\n{probe.stderr()}"
         )
+        journaling_pid = probe.pid  # read while it lives: the journal's lines carry it
 
         status = kill(probe, runs.journal)
         assert probe.process.returncode == -9
@@ -231,7 +232,7 @@ def test_probe_killed_while_journaling_keeps_every_event_it_showed_and_appends_a
             torn.append(TORN_TAIL)
             before_restart += TORN_TAIL
         lines = _parse_journal(before_restart, torn)
-        _assert_run_holds_what_status_showed(_run_of(probe.pid, lines), status)
+        _assert_run_holds_what_status_showed(_run_of(journaling_pid, lines), status)
 
         # The next run appends to the same file: what the killed run left is never rewritten.
         restarted = runs.start()

@@ -1,8 +1,8 @@
 """200 slow clients must not stop web answering /healthz within 1 s.
 
-web runs under gunicorn on 127.0.0.1 with its own gunicorn.conf.py (gthread). 200 clients open
-connections and then either send nothing, or send a request line and one header byte per
-second and never finish. Meanwhile /healthz is asked back to back on fresh connections; the
+web runs on 127.0.0.1 as its image runs it (python -m numbers_web: gunicorn, gthread). 200
+clients open connections and then either send nothing, or send a request line and one header
+byte per second and never finish. Meanwhile /healthz is asked back to back on fresh connections; the
 worst latency must stay under 1 s, or a kubelet's liveness probe (timeoutSeconds: 1) would
 restart a pod that is fine.
 

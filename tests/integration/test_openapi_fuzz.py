@@ -1,4 +1,4 @@
-"""Schemathesis fuzzes numbers-api and web's JSON API from their OpenAPI descriptions.
+"""Schemathesis fuzzes numbers-api, web's JSON API and the probe from their OpenAPI documents.
 
 Each operation gets a bounded number of generated requests, valid and invalid, sent to the
 real programs under gunicorn on 127.0.0.1; every answer must match the description (status,
@@ -12,7 +12,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support import scripted_http
-from tests.support.processes import ROOT, SERVICE_DIRS, GunicornServer
+from tests.support.processes import ROOT, SERVICE_DIRS, GunicornServer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -22,7 +22,10 @@ api_schema = schemathesis.openapi.from_path(
     SERVICE_DIRS["numbers-api"] / "openapi.yaml", config=CONFIG
 )
 web_schema = schemathesis.openapi.from_path(SERVICE_DIRS["web"] / "openapi.yaml", config=CONFIG)
-OVERSIZED_QUERY = "9" * 2000  # over both programs' 1 KiB limit
+probe_schema = schemathesis.openapi.from_path(
+    SERVICE_DIRS["probe"] / "openapi.yaml", config=CONFIG
+)
+OVERSIZED_QUERY = "9" * 2000  # over the programs' 1 KiB limit
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
 )
@@ -61,6 +64,25 @@ def web_server(api_server, tmp_path_factory):
     probe.stop()
 
 
+@pytest.fixture(scope="module")
+def probe_server(tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("probe")
+    (scratch / "resolv.conf").write_text("nameserver 127.0.0.1\n")
+    # Its lookups go to a closed port on this host: the Service never resolves, and the probe
+    # must still answer every request as described.
+    server = _serve(
+        "probe",
+        tmp_path_factory,
+        PROBE_BIND="127.0.0.1",
+        PROBE_NAMESERVER=f"127.0.0.1:{free_port()}",
+        PROBE_RESOLV_CONF=str(scratch / "resolv.conf"),
+        PROBE_LOG_PATH=str(scratch / "events.jsonl"),
+        PROBE_JITTER="0",
+    )
+    yield server
+    server.kill()
+
+
 @api_schema.parametrize()
 @FUZZ
 def test_numbers_api_answers_every_generated_request_as_described(case, api_server):
@@ -73,6 +95,12 @@ def test_numbers_api_answers_every_generated_request_as_described(case, api_serv
 @FUZZ
 def test_web_json_api_answers_every_generated_request_as_described(case, web_server):
     case.call_and_validate(base_url=web_server.url)
+
+
+@probe_schema.parametrize()
+@FUZZ
+def test_the_probe_answers_every_generated_request_as_described(case, probe_server):
+    case.call_and_validate(base_url=probe_server.url)
 
 
 def test_generated_invalid_queries_may_be_refused_as_too_long():

@@ -263,8 +263,7 @@ def image_parts(image: str) -> tuple[str, str | None, str | None]:
 class App:
     """What the checks know about one of the project's images, taken from its code."""
 
-    name: str  # numbers-demo/<name>
-    context: Path  # the Docker build context (its Dockerfile)
+    name: str  # numbers-demo/<name>, built from the root Dockerfile's stage of that name
     port_name: str  # the container port the manifests give it
     load_config: Callable[[Mapping[str, str]], Any]
     url_map: Callable[[], Any]
@@ -288,7 +287,7 @@ def _api_config(environ: Mapping[str, str]) -> Any:
 
 @functools.cache
 def _api_url_map() -> Any:
-    from numbers_api import create_app
+    from numbers_api.app import create_app
     from numbers_api.config import ApiConfig
 
     return create_app(ApiConfig()).url_map
@@ -302,7 +301,7 @@ def _web_config(environ: Mapping[str, str]) -> Any:
 
 @functools.cache
 def _web_url_map() -> Any:
-    from numbers_web import create_app
+    from numbers_web.app import create_app
     from numbers_web.config import WebConfig
 
     return create_app(WebConfig()).url_map
@@ -335,7 +334,7 @@ def _probe_url_map() -> Any:
 
 
 def _gunicorn_tmp(environ: Mapping[str, str], config: Any) -> list[str]:
-    # gunicorn.conf.py makes the Prometheus multiprocess directory with tempfile.mkdtemp().
+    # service_runtime.server makes the Prometheus multiprocess directory with tempfile.mkdtemp().
     return [environ.get("PROMETHEUS_MULTIPROC_DIR") or environ.get("TMPDIR") or "/tmp"]
 
 
@@ -344,34 +343,31 @@ APPS: dict[str, App] = {
     for app in (
         App(
             name="numbers-api",
-            context=ROOT / "services" / "numbers-api",
             port_name="http",
             load_config=_api_config,
             url_map=_api_url_map,
             writable_dirs=_gunicorn_tmp,
-            stop_seconds=lambda config: config.graceful_timeout_seconds,
+            stop_seconds=lambda config: config.server.graceful_timeout_seconds,
             required_probes=("livenessProbe", "readinessProbe"),
         ),
         App(
             name="web",
-            context=ROOT / "services" / "web",
             port_name="http",
             load_config=_web_config,
             url_map=_web_url_map,
             writable_dirs=_gunicorn_tmp,
-            stop_seconds=lambda config: config.graceful_timeout_seconds,
+            stop_seconds=lambda config: config.server.graceful_timeout_seconds,
             required_probes=("livenessProbe", "readinessProbe"),
         ),
         App(
             name="probe",
-            context=ROOT / "probe",
             port_name="probe-http",
             load_config=_probe_config,
             url_map=_probe_url_map,
             writable_dirs=lambda environ, config: [posixpath.dirname(config.log_path)],
-            # After SIGTERM the loop finishes the check in flight: one DNS lookup and one
-            # HTTP GET, each bounded by the timeout.
-            stop_seconds=lambda config: 2 * config.timeout_seconds,
+            # After SIGTERM it drains like the others; its graceful stop also covers the
+            # loop's last check (dns_probe.config).
+            stop_seconds=lambda config: config.server.graceful_timeout_seconds,
             # No readiness: it serves no Service, and would only gate web's pod.
             required_probes=("livenessProbe",),
         ),
@@ -399,24 +395,35 @@ def serves_get(app: App, path: str) -> bool:
     return True
 
 
-def image_user(app: App) -> tuple[int, int] | None:
-    """uid, gid of the last numeric `USER uid:gid` in the app's Dockerfile."""
-    matches = re.findall(
-        r"^USER\s+(\d+)(?::(\d+))?\s*$", (app.context / "Dockerfile").read_text(), re.M
-    )
-    if not matches:
-        return None
-    uid, gid = matches[-1]
-    return int(uid), int(gid or uid)
+def image_user(app: App, dockerfile: Path = ROOT / "Dockerfile") -> tuple[int, int] | None:
+    """uid, gid of the numeric `USER uid:gid` in force in the app's stage of the Dockerfile.
+
+    The stage's own last USER, else the one of the stage it is built FROM, and so on.
+    """
+    stages: dict[str, tuple[str, str]] = {}  # name: (base, body)
+    stage_start = re.compile(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?\s*$", re.M | re.I)
+    parts = stage_start.split(dockerfile.read_text())
+    for base, name, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True):
+        if name:
+            stages[name] = (base, body)
+    stage = app.name
+    while stage in stages:
+        base, body = stages[stage]
+        matches = re.findall(r"^USER\s+(\d+)(?::(\d+))?\s*$", body, re.M)
+        if matches:
+            uid, gid = matches[-1]
+            return int(uid), int(gid or uid)
+        stage = base
+    return None
 
 
 def built_images(version: str) -> set[str]:
     """The image names scripts/build-images.sh tags: numbers-demo/<name>:<version>."""
     text = BUILD_SCRIPT.read_text()
-    match = re.search(r"^for service in (.+?); do$", text, re.M)
+    match = re.search(r"^for name in (.+?); do$", text, re.M)
     if not match:
-        raise ValueError(f"{BUILD_SCRIPT}: the `for service in ...` loop was not found")
-    names = [item.split(":", 1)[0] for item in match.group(1).split()]
+        raise ValueError(f"{BUILD_SCRIPT}: the `for name in ...` loop was not found")
+    names = match.group(1).split()
     return {f"numbers-demo/{name}:{version}" for name in names}
 
 
@@ -783,7 +790,7 @@ def check_env(objs: list[Obj]) -> list[str]:
             problems.append(f"{where}: {app.name} would exit at start: {error}")
             continue
         declared = container_port([container], app.port_name)
-        listens = config.port
+        listens = config.server.port
         if declared is None:
             problems.append(f"{where}: no container port named {app.port_name}")
         elif declared.get("containerPort") != listens:

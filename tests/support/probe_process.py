@@ -1,8 +1,8 @@
 """``python -m dns_probe`` as a real process on 127.0.0.1, for the fault tests.
 
-The probe is started exactly as its image starts it (``python3 -m dns_probe``), with its
-package on PYTHONPATH, every inherited PROBE_* variable removed, and stderr captured to a
-file. ``status()`` reads /status; ``kill()`` sends SIGKILL and reaps the process.
+The probe is started exactly as its image starts it (``python3 -m dns_probe``), with every
+inherited PROBE_* variable removed, no drain, and stderr captured to a file. ``status()``
+reads /status; ``kill()`` sends SIGKILL to its processes and reaps them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,8 @@ from typing import Any
 import requests
 
 from tests.support.ports import port_outside_ephemeral_range
-from tests.support.processes import ROOT
-
-PROBE_DIR = ROOT / "probe"
+from tests.support.process_tree import children
+from tests.support.processes import program_args
 
 # What kubelet writes into a pod in namespace ns1; the nameserver line is never used because
 # PROBE_NAMESERVER points the probe at a test DNS server.
@@ -38,11 +36,11 @@ def probe_environment(
 ) -> dict[str, str]:
     """A fast probe of numbers-api, as a pod in ns1 would run it, against *nameserver*."""
     environ = {name: value for name, value in os.environ.items() if not name.startswith("PROBE_")}
-    pythonpath = environ.get("PYTHONPATH")
     environ.update(
         {
-            "PYTHONPATH": str(PROBE_DIR) + (os.pathsep + pythonpath if pythonpath else ""),
             "PORT": str(port),
+            # The fault tests time stops and restarts, not the drain.
+            "SHUTDOWN_DELAY_SECONDS": "0",
             "PROBE_BIND": "127.0.0.1",
             "PROBE_TARGET": "numbers-api",
             "PROBE_INTERVAL_SECONDS": "0.2",
@@ -66,17 +64,24 @@ class ProbeProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.stderr_path = workdir / f"{name}.stderr"
         with self.stderr_path.open("wb") as stderr:
+            # Its own process group, so that kill() takes gunicorn's worker with its master,
+            # as the kernel does to every process of a container whose first process dies.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "dns_probe"],
+                program_args("probe"),
                 cwd=workdir,
                 env=dict(environ),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                start_new_session=True,
             )
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        """The process that runs the loop and writes the journal: gunicorn's one worker."""
+        workers = children(self.process.pid)
+        if len(workers) != 1:
+            raise RuntimeError(f"expected one worker under {self.process.pid}, found {workers}")
+        return workers[0]
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -93,9 +98,10 @@ class ProbeProcess:
         return response.json() if response.status_code == 200 else None
 
     def kill(self) -> None:
-        """SIGKILL: no probe_stopped line, no flush, exactly what the kernel leaves."""
+        """SIGKILL to master and worker: no probe_stopped line, no flush, exactly what the
+        kernel leaves."""
         if self.alive():
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self, timeout: float = 10) -> int:

@@ -15,7 +15,15 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE_DIRS = {"numbers-api": ROOT / "services" / "numbers-api", "web": ROOT / "services" / "web"}
+SERVICE_DIRS = {
+    "numbers-api": ROOT / "services" / "numbers-api",
+    "web": ROOT / "services" / "web",
+    "probe": ROOT / "probe",
+}
+#: how each program is started, in its image and here: python -m <package>
+PACKAGES = {"numbers-api": "numbers_api", "web": "numbers_web", "probe": "dns_probe"}
+#: what answers 200 once a program serves (the probe has no readiness: no Service sends to it)
+READY_PATHS = {"numbers-api": "/readyz", "web": "/readyz", "probe": "/healthz"}
 
 
 def free_port() -> int:
@@ -64,20 +72,26 @@ class Program:
         self._log.close()
 
 
+def program_args(service: str) -> list[str]:
+    """The command that starts a program as its container does: python -m <package>."""
+    return [sys.executable, "-m", PACKAGES[service]]
+
+
 class GunicornServer(Program):
-    """A Flask service started exactly as its container starts it: gunicorn -c gunicorn.conf.py."""
+    """A Flask service started exactly as its container starts it (program_args)."""
 
     def __init__(self, service: str, env: Mapping[str, str], log_path: Path):
+        self.service = service
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "PORT": str(self.port), "SHUTDOWN_DELAY_SECONDS": "0", **env}
         full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        args = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        super().__init__(args, SERVICE_DIRS[service], full_env, log_path)
+        super().__init__(program_args(service), log_path.parent, full_env, log_path)
 
     def ready(self) -> bool:
         try:
-            return requests.get(f"{self.url}/readyz", timeout=1).status_code == 200
+            ready = f"{self.url}{READY_PATHS[self.service]}"
+            return requests.get(ready, timeout=1).status_code == 200
         except requests.RequestException:
             return False
 

@@ -1,5 +1,4 @@
-"""numbers-api: a random-number API with honest health, readiness, metrics and a fault switch."""
+"""numbers-api: a random-number API with honest health, readiness, metrics and a fault switch.
 
-from .app import create_app
-
-__all__ = ["create_app"]
+Run it with ``python -m numbers_api``; the application factory is ``numbers_api.app.create_app``.
+"""

@@ -7,13 +7,13 @@ import random
 
 from flask import Flask, Response, jsonify, request
 from prometheus_client import CollectorRegistry
+from service_runtime.errors import error_response, register_error_handlers
+from service_runtime.lifecycle import Lifecycle
+from service_runtime.limits import register_request_limits
+from service_runtime.metrics import HttpMetrics
 
 from .config import ApiConfig, load_config
-from .errors import register_error_handlers
 from .faults import FaultSwitch
-from .lifecycle import Lifecycle
-from .limits import register_request_limits
-from .metrics import HttpMetrics
 from .rng import BadBounds, draw, parse_bounds
 
 EXTENSION = "numbers_api"
@@ -30,10 +30,11 @@ def create_app(
     rand = rand or random.SystemRandom()
     faults = FaultSwitch(config.fail_after_calls)
     lifecycle = Lifecycle()
-    metrics = HttpMetrics(CollectorRegistry(), config.multiprocess_dir)
+    metrics = HttpMetrics(CollectorRegistry(), config.server.multiprocess_dir)
 
     app = Flask(__name__)
     app.extensions[EXTENSION] = {"config": config, "faults": faults, "lifecycle": lifecycle}
+    lifecycle.init_app(app)
     register_error_handlers(app)
     register_request_limits(app)
     metrics.init_app(app)
@@ -56,12 +57,13 @@ def create_app(
         try:
             low, high = parse_bounds(request.args.to_dict(flat=False))
         except BadBounds as error:
-            return jsonify(error=str(error)), 400
+            return error_response(400, str(error))
         if faults.record_call():
-            return jsonify(
-                error=f"fault injected: FAIL_AFTER_CALLS={faults.fail_after_calls} reached; "
-                "POST /reset to recover"
-            ), 500
+            return error_response(
+                500,
+                f"fault injected: FAIL_AFTER_CALLS={faults.fail_after_calls} reached; "
+                "POST /reset to recover",
+            )
         # The bare integer as jsonify writes it ("42\n"), without its JSON provider's work on
         # the one hot path.
         return Response(f"{draw(low, high, rand)}\n", mimetype="application/json")

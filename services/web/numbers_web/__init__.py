@@ -1,5 +1,4 @@
-"""web: a page that calls numbers-api by name and says precisely why it fails when it does."""
+"""web: a page that calls numbers-api by name and says precisely why it fails when it does.
 
-from .app import create_app
-
-__all__ = ["create_app"]
+Run it with ``python -m numbers_web``; the application factory is ``numbers_web.app.create_app``.
+"""

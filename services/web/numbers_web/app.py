@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, jsonify, render_template, request
 from prometheus_client import CollectorRegistry
+from service_runtime.errors import error, error_response
+from service_runtime.lifecycle import Lifecycle
+from service_runtime.limits import register_request_limits
+from service_runtime.metrics import HttpMetrics
 
 from .config import WebConfig, load_config
 from .diagnosis import Diagnosis, diagnose
 from .errors import register_error_handlers
-from .lifecycle import Lifecycle
-from .limits import register_request_limits
-from .metrics import HttpMetrics, UpstreamMetrics
+from .metrics import UpstreamMetrics
 from .probe_view import ProbeClient
 from .security import register_security_headers
 from .tally import ServedByTally
@@ -29,13 +31,13 @@ def create_app(config: WebConfig | None = None) -> Flask:
     if config is None:
         config = load_config(os.environ)
     registry = CollectorRegistry()
-    http_metrics = HttpMetrics(registry, config.multiprocess_dir)
+    http_metrics = HttpMetrics(registry, config.server.multiprocess_dir)
     upstream_metrics = UpstreamMetrics(registry)
     client = RngClient(
         config.api_url,
         config.api_host,
         config.api_timeout_seconds,
-        pool_size=config.threads,
+        pool_size=config.server.threads,
         reuse=Reuse(config.api_max_idle_seconds, config.api_max_connection_age_seconds),
     )
     tally = ServedByTally()
@@ -49,6 +51,7 @@ def create_app(config: WebConfig | None = None) -> Flask:
         "client": client,
         "probe": probe,
     }
+    lifecycle.init_app(app)
     register_error_handlers(app)
     register_request_limits(app)
     register_security_headers(app)
@@ -101,10 +104,10 @@ def create_app(config: WebConfig | None = None) -> Flask:
     def probe_timeline() -> tuple[Response, int] | Response:
         window = request.args.get("window", "300")
         if not window.isascii() or not window.isdigit() or not 10 <= int(window) <= 3600:
-            return jsonify(error="'window' must be whole seconds from 10 to 3600"), 400
+            return error_response(400, "'window' must be whole seconds from 10 to 3600")
         view = probe.view()
         if not view.available:
-            return jsonify(error=f"the probe sidecar is not reachable ({view.error})"), 503
+            return error_response(503, f"the probe sidecar is not reachable ({view.error})")
         svg = render_timeline(view, datetime.now(UTC), window_seconds=int(window))
         return Response(svg, mimetype="image/svg+xml")
 
@@ -112,13 +115,15 @@ def create_app(config: WebConfig | None = None) -> Flask:
     def api_number() -> tuple[Response, int]:
         result = get_number()
         if isinstance(result, Diagnosis):
-            error = {
-                "kind": result.kind,
-                "detail": result.detail,
-                "meaning": result.meaning,
-                "try": result.try_command,
-            }
-            return jsonify(error=error, api_url=config.api_url), 503
+            # The shared shape, with the diagnosis: its message is what the failure means.
+            failure = error(
+                503,
+                result.meaning,
+                kind=result.kind,
+                detail=result.detail,
+                **{"try": result.try_command},
+            )
+            return jsonify(error=failure, api_url=config.api_url), 503
         return jsonify(number=result.value, served_by=result.served_by, api_url=config.api_url), 200
 
     @app.get("/healthz")

@@ -311,7 +311,7 @@ def test_unknown_path_is_a_json_404(
     response = client_for(config, make_prober()).get(path)
     assert response.status_code == 404
     assert response.is_json
-    assert response.get_json()["status"] == 404
+    assert response.get_json()["error"]["status"] == 404
 
 
 @pytest.mark.parametrize(
@@ -323,7 +323,7 @@ def test_wrong_method_is_a_json_405_with_allow(
     response = getattr(client_for(config, make_prober()), method)(path)
     assert response.status_code == 405
     assert response.is_json
-    assert response.get_json()["error"] == "Method Not Allowed"
+    assert response.get_json()["error"]["status"] == 405
     assert "GET" in response.headers["Allow"]
 
 
@@ -341,7 +341,7 @@ def test_unexpected_error_is_a_json_500_without_a_traceback(
     monkeypatch.setattr(prober, "status", broken)
     response = client_for(config, prober).get("/status")
     assert response.status_code == 500
-    assert response.get_json()["status"] == 500
+    assert response.get_json()["error"]["status"] == 500
     assert "secret internals" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
     assert "secret internals" in caplog.text

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,12 +15,11 @@ import pytest
 import requests
 
 from tests.support.dns_server import DNSServer
-from tests.support.processes import free_port
+from tests.support.processes import free_port, program_args
 
 # A real process, so not a unit test (the folder is the probe's; the marker is what selects).
 pytestmark = pytest.mark.integration
 
-PROBE_DIR = Path(__file__).resolve().parents[3] / "probe"
 FQDN = "numbers-api.ns1.svc.cluster.local."
 INTERVAL = 0.5
 # Time allowed after the signal: one interval plus room for interpreter shutdown on a busy CI box.
@@ -32,7 +30,7 @@ EXIT_MARGIN = 3.0
 def probe_env(
     monkeypatch: pytest.MonkeyPatch, probe_environ: dict[str, str], tmp_path: Path
 ) -> dict[str, str]:
-    """Sets the probe's variables (and PYTHONPATH) for child processes; returns them."""
+    """Sets the probe's variables for child processes; returns them."""
     for name in list(os.environ):
         if name.startswith("PROBE_"):
             monkeypatch.delenv(name)
@@ -41,13 +39,11 @@ def probe_env(
         "PORT": str(free_port()),
         "PROBE_INTERVAL_SECONDS": str(INTERVAL),
         "PROBE_TIMEOUT_SECONDS": str(INTERVAL),
+        # No drain: these tests time the stop itself.
+        "SHUTDOWN_DELAY_SECONDS": "0",
     }
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    pythonpath = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv(
-        "PYTHONPATH", str(PROBE_DIR) + (os.pathsep + pythonpath if pythonpath else "")
-    )
     return environ
 
 
@@ -55,7 +51,7 @@ def start_probe(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     stderr_path = tmp_path / "probe.stderr"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dns_probe"],
+            program_args("probe"),
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -170,7 +166,7 @@ def test_bad_environment_exits_2_with_one_line_naming_the_variable(
 ) -> None:
     monkeypatch.setenv(variable, value)
     completed = subprocess.run(
-        [sys.executable, "-m", "dns_probe"],
+        program_args("probe"),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -181,7 +177,7 @@ def test_bad_environment_exits_2_with_one_line_naming_the_variable(
     assert completed.stdout == ""
     lines = completed.stderr.splitlines()
     assert len(lines) == 1, completed.stderr
-    assert lines[0].startswith(f"dns_probe: configuration error: {variable}={value!r} is not ")
+    assert lines[0].startswith(f"dns-probe: configuration error: {variable}={value!r} is not ")
 
 
 def test_journal_lines_written_by_the_process_parse_one_by_one(

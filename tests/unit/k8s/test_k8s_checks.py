@@ -860,7 +860,7 @@ SHUTDOWN_BREAKS = [
             lambda o: set_env(ctr(o, "web", "probe"), "PROBE_INTERVAL_SECONDS", "60"),
             lambda o: set_env(ctr(o, "web", "probe"), "PROBE_TIMEOUT_SECONDS", "14"),
         ),
-        "probe's stop time 28 s",
+        "probe's stop time 33 s",
         id="probe-lookups-longer-than-the-grace-period",
     ),
 ]

@@ -1,7 +1,7 @@
 import random
 
 import pytest
-from numbers_api import create_app
+from numbers_api.app import create_app
 from numbers_api.config import ApiConfig
 
 

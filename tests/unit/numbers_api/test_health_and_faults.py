@@ -1,4 +1,5 @@
 import multiprocessing
+from unittest.mock import ANY
 
 import pytest
 from numbers_api.faults import FaultSwitch
@@ -35,7 +36,7 @@ def test_api_turns_unhealthy_after_fail_after_calls_until_reset(make_client):
 
     failed = client.get("/rng")
     assert failed.status_code == 500
-    assert "FAIL_AFTER_CALLS=3" in failed.get_json()["error"]
+    assert "FAIL_AFTER_CALLS=3" in failed.get_json()["error"]["message"]
     assert client.get("/healthz").get_json()["status"] == "failing"
 
     assert client.post("/reset").get_json() == {"status": "reset", "calls": 0}
@@ -77,7 +78,7 @@ def test_unknown_path_gets_json_404(client):
 
     assert response.status_code == 404
     assert response.mimetype == "application/json"
-    assert "not found" in response.get_json()["error"].lower()
+    assert "not found" in response.get_json()["error"]["message"].lower()
 
 
 def test_unexpected_error_is_json_500_without_traceback(client):
@@ -92,7 +93,7 @@ def test_unexpected_error_is_json_500_without_traceback(client):
     body = response.get_data(as_text=True)
     assert "secret internals" not in body
     assert "Traceback" not in body
-    assert response.get_json() == {"error": response.get_json()["error"]}
+    assert response.get_json() == {"error": {"status": 500, "message": ANY}}
 
 
 def test_index_lists_the_endpoints(client):
@@ -112,11 +113,13 @@ def test_request_bodies_are_refused_with_json_400(client, method, path, kwargs):
     response = getattr(client, method)(path, **kwargs)
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": "this endpoint takes no request body"}
+    assert response.get_json() == {
+        "error": {"status": 400, "message": "this endpoint takes no request body"}
+    }
 
 
 def test_oversized_query_string_is_refused_with_json_414(client):
     response = client.get("/rng?min=1&pad=" + "x" * 2000)
 
     assert response.status_code == 414
-    assert "1024 bytes" in response.get_json()["error"]
+    assert "1024 bytes" in response.get_json()["error"]["message"]

@@ -66,14 +66,17 @@ def test_rng_rejects_bad_bounds_with_json_400(client, query, named):
     assert response.status_code == 400
     assert response.mimetype == "application/json"
     error = response.get_json()["error"]
-    assert f"'{named}'" in error
+    assert error["status"] == 400
+    assert f"'{named}'" in error["message"]
 
 
 def test_rng_rejects_min_above_max(client):
     response = client.get("/rng?min=10&max=5")
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": "'min' (10) must not be greater than 'max' (5)"}
+    assert response.get_json() == {
+        "error": {"status": 400, "message": "'min' (10) must not be greater than 'max' (5)"}
+    }
 
 
 def test_rng_ignores_unknown_query_parameters(client):

@@ -1,5 +1,5 @@
 import pytest
-from numbers_web import create_app
+from numbers_web.app import create_app
 from numbers_web.config import WebConfig
 
 from tests.support.scripted_http import closed_port_url

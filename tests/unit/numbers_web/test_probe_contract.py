@@ -10,13 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 from dns_probe.journal import Journal
 from dns_probe.prober import Prober
 from dns_probe.results import DnsOutcome, DnsResult
 from numbers_web.probe_view import view_from_status
 
 from tests.support.clock import FakeClock
+from tests.support.processes import ROOT
 
 OLD, NEW = ("10.96.0.20",), ("10.96.0.21",)
 # ok, two NXDOMAINs (an outage), ok again at another address (an address change)
@@ -77,3 +80,29 @@ def test_web_shows_the_probe_s_outage_address_change_and_counts(status):
         ("nxdomain", 2, True)
     ]
     assert [(c.before, c.after) for c in view.address_changes] == [(list(OLD), list(NEW))]
+
+
+def json_schema(openapi: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable: true` becomes "or null"."""
+    if isinstance(openapi, list):
+        return [json_schema(item) for item in openapi]
+    if not isinstance(openapi, dict):
+        return openapi
+    converted = {key: json_schema(value) for key, value in openapi.items() if key != "nullable"}
+    return {"anyOf": [converted, {"type": "null"}]} if openapi.get("nullable") else converted
+
+
+def test_the_status_a_real_prober_reports_is_what_the_probe_s_openapi_describes(status):
+    document = yaml.safe_load((ROOT / "probe" / "openapi.yaml").read_text())
+    schema = json_schema({**document["components"]["schemas"]["Status"], **document})
+
+    jsonschema.validate(status, schema)
+
+
+def test_the_schema_check_fails_on_a_status_without_a_field_web_reads(status):
+    document = yaml.safe_load((ROOT / "probe" / "openapi.yaml").read_text())
+    schema = json_schema({**document["components"]["schemas"]["Status"], **document})
+    del status["outages"]
+
+    with pytest.raises(jsonschema.ValidationError, match="'outages' is a required property"):
+        jsonschema.validate(status, schema)

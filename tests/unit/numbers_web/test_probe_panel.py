@@ -129,7 +129,7 @@ def test_timeline_svg_is_503_without_the_sidecar(make_web):
     response = make_web(UNRESOLVABLE_URL).get("/probe/timeline.svg")
 
     assert response.status_code == 503
-    assert "not reachable" in response.get_json()["error"]
+    assert "not reachable" in response.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize("window", ["9", "3601", "abc", "", "1e3", "-60", "%D9%A3%D9%A0"])
@@ -137,7 +137,7 @@ def test_timeline_rejects_a_window_out_of_range(make_web, window):
     response = make_web(UNRESOLVABLE_URL).get(f"/probe/timeline.svg?window={window}")
 
     assert response.status_code == 400
-    assert "'window'" in response.get_json()["error"]
+    assert "'window'" in response.get_json()["error"]["message"]
 
 
 def test_timeline_window_can_be_narrowed_for_the_report(make_web, probe_answering):

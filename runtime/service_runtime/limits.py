@@ -1,11 +1,11 @@
-"""Requests this API never needs are refused early, with an answer that says why."""
+"""Requests none of the programs needs are refused early, with an answer that says why."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
-# Far above any real /rng query ("min=-1000000000&max=1000000000" is 30 bytes).
+# Far above any real query (numbers-api's "min=-1000000000&max=1000000000" is 30 bytes).
 MAX_QUERY_BYTES = 1024
 
 

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 
 import pytest
 from dns_probe.config import ConfigError, Nameserver, ProbeConfig, load_config
+from service_runtime.env import ServerConfig
 
 
 def test_empty_environment_gives_documented_defaults() -> None:
     assert load_config({}) == ProbeConfig(
-        port=9090,
-        bind="0.0.0.0",
+        server=ServerConfig(
+            port=9090,
+            host="0.0.0.0",
+            workers=1,
+            threads=8,
+            shutdown_delay_seconds=5.0,
+            log_level="INFO",
+            access_log=False,
+        ),
         target="numbers-api",
         interval_seconds=1.0,
         timeout_seconds=0.5,
@@ -23,7 +32,6 @@ def test_empty_environment_gives_documented_defaults() -> None:
         log_max_bytes=10 * 1024 * 1024,
         log_backups=5,
         history_limit=100,
-        log_level="INFO",
     )
 
 
@@ -41,11 +49,15 @@ def test_default_timeout_is_half_the_interval_capped_at_two_seconds(
 @pytest.mark.parametrize(
     ("variable", "value", "field", "expected"),
     [
-        ("PORT", "8080", "port", 8080),
-        ("PORT", " 1 ", "port", 1),
-        ("PORT", "65535", "port", 65535),
-        ("PROBE_BIND", "127.0.0.1", "bind", "127.0.0.1"),
-        ("PROBE_BIND", "::1", "bind", "::1"),
+        ("PORT", "8080", "server.port", 8080),
+        ("PORT", " 1 ", "server.port", 1),
+        ("PORT", "65535", "server.port", 65535),
+        ("PROBE_BIND", "127.0.0.1", "server.host", "127.0.0.1"),
+        ("PROBE_BIND", "::1", "server.host", "::1"),
+        ("GUNICORN_THREADS", "2", "server.threads", 2),
+        ("SHUTDOWN_DELAY_SECONDS", "0", "server.shutdown_delay_seconds", 0.0),
+        # Its history lives in one process, so the variable that sizes the others is not read.
+        ("WEB_CONCURRENCY", "4", "server.workers", 1),
         ("PROBE_TARGET", "numbers-api.default.svc.cluster.local", "target",
          "numbers-api.default.svc.cluster.local"),
         ("PROBE_TARGET", "numbers-api.default.svc.cluster.local.", "target",
@@ -68,13 +80,13 @@ def test_default_timeout_is_half_the_interval_capped_at_two_seconds(
         ("PROBE_LOG_MAX_BYTES", "4096", "log_max_bytes", 4096),
         ("PROBE_LOG_BACKUPS", "1", "log_backups", 1),
         ("PROBE_HISTORY_LIMIT", "5", "history_limit", 5),
-        ("PROBE_LOG_LEVEL", "debug", "log_level", "DEBUG"),
-        ("PROBE_LOG_LEVEL", "WARNING", "log_level", "WARNING"),
+        ("PROBE_LOG_LEVEL", "debug", "server.log_level", "DEBUG"),
+        ("PROBE_LOG_LEVEL", "WARNING", "server.log_level", "WARNING"),
     ],
 )  # fmt: skip
 def test_good_value_is_parsed(variable: str, value: str, field: str, expected: object) -> None:
     config = load_config({variable: value})
-    assert getattr(config, field) == expected
+    assert operator.attrgetter(field)(config) == expected
 
 
 @pytest.mark.parametrize(
@@ -121,6 +133,8 @@ def test_good_value_is_parsed(variable: str, value: str, field: str, expected: o
         ("PROBE_HISTORY_LIMIT", "0"),
         ("PROBE_HISTORY_LIMIT", "1e3"),
         ("PROBE_LOG_LEVEL", "LOUD"),
+        ("GUNICORN_THREADS", "65"),
+        ("SHUTDOWN_DELAY_SECONDS", "16"),
     ],
 )
 def test_bad_value_raises_config_error_naming_variable_and_value(variable: str, value: str) -> None:
@@ -156,9 +170,23 @@ def test_unrelated_variables_are_ignored() -> None:
 def test_config_is_frozen() -> None:
     config = load_config({})
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.port = 1  # type: ignore[misc]
+        config.target = "other"  # type: ignore[misc]
 
 
 def test_nameserver_prints_as_host_port() -> None:
     assert str(Nameserver("127.0.0.1", 5353)) == "127.0.0.1:5353"
     assert str(Nameserver("::1", 53)) == "[::1]:53"
+
+
+@pytest.mark.parametrize(
+    ("environ", "stop_seconds"),
+    [
+        ({}, 10.0),
+        ({"PROBE_INTERVAL_SECONDS": "60", "PROBE_TIMEOUT_SECONDS": "14"}, 28.0),
+    ],
+)
+def test_the_graceful_stop_covers_the_loop_s_last_check(
+    environ: dict[str, str], stop_seconds: float
+) -> None:
+    # Its last check is one DNS lookup and one HTTP GET, each bounded by the timeout.
+    assert load_config(environ).server.stop_seconds == stop_seconds

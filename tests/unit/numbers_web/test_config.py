@@ -1,3 +1,5 @@
+import operator
+
 import pytest
 from numbers_web.config import ConfigError, load_config
 
@@ -8,7 +10,7 @@ def test_defaults_call_numbers_api_by_its_service_name():
     assert config.api_url == "http://numbers-api/rng"
     assert config.api_host == "numbers-api"
     assert config.api_timeout_seconds == 2.5
-    assert config.port == 8080
+    assert config.server.port == 8080
     assert config.api_max_idle_seconds == 0.1
     assert config.api_max_connection_age_seconds == 1.0
 
@@ -21,15 +23,15 @@ def test_defaults_call_numbers_api_by_its_service_name():
         ("NUMBERS_API_TIMEOUT_SECONDS", "1", "api_timeout_seconds", 1.0),
         ("NUMBERS_API_MAX_IDLE_SECONDS", "0", "api_max_idle_seconds", 0.0),
         ("NUMBERS_API_MAX_CONNECTION_AGE_SECONDS", "30", "api_max_connection_age_seconds", 30.0),
-        ("PORT", "9000", "port", 9000),
-        ("WEB_CONCURRENCY", "3", "workers", 3),
-        ("GUNICORN_THREADS", "2", "threads", 2),
-        ("SHUTDOWN_DELAY_SECONDS", "0", "shutdown_delay_seconds", 0.0),
+        ("PORT", "9000", "server.port", 9000),
+        ("WEB_CONCURRENCY", "3", "server.workers", 3),
+        ("GUNICORN_THREADS", "2", "server.threads", 2),
+        ("SHUTDOWN_DELAY_SECONDS", "0", "server.shutdown_delay_seconds", 0.0),
         ("PROBE_URL", "http://127.0.0.1:9191/", "probe_url", "http://127.0.0.1:9191"),
     ],
 )
 def test_valid_values_are_read(variable, value, field, expected):
-    assert getattr(load_config({variable: value}), field) == expected
+    assert operator.attrgetter(field)(load_config({variable: value})) == expected
 
 
 @pytest.mark.parametrize(

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
 from gunicorn.workers.gthread import ThreadWorker
+
+EXTENSION = "service_runtime.lifecycle"
 
 
 class Lifecycle:
-    """Whether this process is draining: still serving, on its way to a graceful stop."""
+    """A serving process's life: whether it drains, and what runs when it starts and stops.
+
+    Registered on the Flask app (init_app) so the gunicorn hooks in server.py find it; a
+    program hands it the work that belongs to a serving process, such as the probe's loop,
+    which must start after gunicorn forks the worker (a thread does not survive a fork).
+    """
 
     def __init__(self) -> None:
         self._draining = threading.Event()
+        self._on_start: list[Callable[[], object]] = []
+        self._on_stop: list[Callable[[], object]] = []
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[EXTENSION] = self
+
+    @staticmethod
+    def of(app: Flask) -> Lifecycle:
+        return app.extensions[EXTENSION]
 
     @property
     def draining(self) -> bool:
@@ -21,6 +39,21 @@ class Lifecycle:
 
     def begin_drain(self) -> None:
         self._draining.set()
+
+    def on_start(self, callback: Callable[[], object]) -> None:
+        self._on_start.append(callback)
+
+    def on_stop(self, callback: Callable[[], object]) -> None:
+        self._on_stop.append(callback)
+
+    def started(self) -> None:
+        for callback in self._on_start:
+            callback()
+
+    def stopped(self) -> None:
+        # Last registered, first stopped, as with nested resources.
+        for callback in reversed(self._on_stop):
+            callback()
 
 
 def install_drain_on_sigterm(worker: Any, lifecycle: Lifecycle, delay_seconds: float) -> None:

@@ -1,33 +1,36 @@
+import operator
+
 import pytest
-from numbers_api.config import ApiConfig, ConfigError, load_config
+from numbers_api.config import ConfigError, load_config
+from service_runtime.env import ServerConfig
 
 
 def test_defaults_apply_when_nothing_is_set():
     config = load_config({})
 
-    assert (config.port, config.workers, config.threads) == (8080, 2, 4)
+    assert (config.server.port, config.server.workers, config.server.threads) == (8080, 2, 4)
     assert config.fail_after_calls == 0
-    assert config.shutdown_delay_seconds == 5.0
+    assert config.server.shutdown_delay_seconds == 5.0
     assert config.served_by
 
 
 @pytest.mark.parametrize(
     ("variable", "value", "field", "expected"),
     [
-        ("PORT", "9000", "port", 9000),
-        ("PORT", "1", "port", 1),
-        ("PORT", "65535", "port", 65535),
-        ("WEB_CONCURRENCY", "4", "workers", 4),
-        ("GUNICORN_THREADS", "16", "threads", 16),
+        ("PORT", "9000", "server.port", 9000),
+        ("PORT", "1", "server.port", 1),
+        ("PORT", "65535", "server.port", 65535),
+        ("WEB_CONCURRENCY", "4", "server.workers", 4),
+        ("GUNICORN_THREADS", "16", "server.threads", 16),
         ("FAIL_AFTER_CALLS", "3", "fail_after_calls", 3),
         ("FAIL_AFTER_CALLS", "0", "fail_after_calls", 0),
-        ("SHUTDOWN_DELAY_SECONDS", "0", "shutdown_delay_seconds", 0.0),
-        ("SHUTDOWN_DELAY_SECONDS", "2.5", "shutdown_delay_seconds", 2.5),
-        ("PORT", "", "port", 8080),
+        ("SHUTDOWN_DELAY_SECONDS", "0", "server.shutdown_delay_seconds", 0.0),
+        ("SHUTDOWN_DELAY_SECONDS", "2.5", "server.shutdown_delay_seconds", 2.5),
+        ("PORT", "", "server.port", 8080),
     ],
 )
 def test_valid_values_are_read(variable, value, field, expected):
-    assert getattr(load_config({variable: value}), field) == expected
+    assert operator.attrgetter(field)(load_config({variable: value})) == expected
 
 
 @pytest.mark.parametrize(
@@ -57,7 +60,7 @@ def test_invalid_value_fails_naming_variable_and_value(variable, value):
 
 
 def test_graceful_timeout_covers_drain_delay_inside_kubernetes_grace_period():
-    longest = ApiConfig(shutdown_delay_seconds=15.0)
+    longest = ServerConfig(port=8080, shutdown_delay_seconds=15.0)
 
     assert longest.graceful_timeout_seconds > longest.shutdown_delay_seconds
     assert longest.graceful_timeout_seconds < 30

@@ -3,7 +3,7 @@ import signal
 import threading
 
 import pytest
-from numbers_api.lifecycle import Lifecycle, install_drain_on_sigterm
+from service_runtime.lifecycle import Lifecycle, install_drain_on_sigterm
 
 from tests.support.processes import wait_until
 

@@ -1,0 +1,12 @@
+"""``python -m numbers_api``: serve the API with gunicorn (service_runtime.server's settings)."""
+
+import sys
+
+from service_runtime.server import Program, run
+
+from .config import load_config
+
+PROGRAM = Program("numbers-api", "numbers_api.app:create_app()", load_config)
+
+if __name__ == "__main__":
+    sys.exit(run(PROGRAM))

@@ -28,7 +28,7 @@
 #
 # What to scan can be changed, for tests and one-off runs (space-separated paths):
 #   SCAN_K8S (files or folders; default k8s), SCAN_DOCKERFILES (default: the Dockerfiles git
-#   tracks), SCAN_REQUIREMENTS (default: the three services' and requirements-dev.txt),
+#   tracks), SCAN_REQUIREMENTS (default: the three services', requirements-dev.txt and -build.txt),
 #   SCAN_RUFF (default .); and SCAN_CHECKOV_WAIVERS, the waiver file (default
 #   .checkov-waivers.yaml).
 #
@@ -182,7 +182,7 @@ dockerfiles() {
 requirement_files() {
     local p
     for p in ${SCAN_REQUIREMENTS-services/numbers-api/requirements.txt services/web/requirements.txt \
-        probe/requirements.txt requirements-dev.txt}; do printf '%s\n' "$p"; done
+        probe/requirements.txt requirements-dev.txt requirements-build.txt}; do printf '%s\n' "$p"; done
 }
 
 # -- the scanners -------------------------------------------------------------------------

@@ -412,11 +412,12 @@ def test_pip_audit_queries_every_pin_of_every_requirements_file(
 ) -> None:
     code, output, lines = run_scan("pip-audit", SCAN_OSV_URL=feed.url)
     assert code == 0 and count(lines, "pip-audit") == 0, output
-    assert "4 requirements files" in lines["pip-audit"].string, output
+    assert "5 requirements files" in lines["pip-audit"].string, output
     for name in ("services/numbers-api", "services/web", "probe"):
         expected = pins(ROOT / name / "requirements.txt")
         assert expected and expected <= set(feed.queries), name
     assert pins(ROOT / "requirements-dev.txt") <= set(feed.queries)
+    assert pins(ROOT / "requirements-build.txt") <= set(feed.queries)
 
 
 @pytest.mark.integration

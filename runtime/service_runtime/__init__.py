@@ -6,4 +6,5 @@ lifecycle  the drain after SIGTERM, and the worker that stops listening when it 
 limits     requests no program needs, refused early
 metrics    Prometheus request metrics across gunicorn workers
 errors     the one JSON error shape
+testing    poll with a deadline and a free port, for the tests, the scenario and the bench
 """

@@ -8,8 +8,9 @@ import uuid
 import pytest
 import requests
 import yaml
+from service_runtime.testing import free_port, poll
 
-from tests.support.processes import ROOT, free_port, wait_until
+from tests.support.processes import ROOT
 
 # Generous: the first test also waits for the engine, the base image and the image builds.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -83,18 +84,18 @@ def test_compose_plays_the_lesson_web_fails_until_numbers_api_starts(project):
 
     started = _compose(name, "up", "-d", "web", "probe", env=ports)
     assert started.returncode == 0, started.stderr
-    assert wait_until(lambda: _json(f"{web}/readyz")[0] == 200, timeout=60)
+    assert poll(lambda: _json(f"{web}/readyz")[0] == 200, timeout=60)
     status, body = _json(f"{web}/api/number")
     assert (status, body["error"]["kind"]) == (503, "dns")
-    assert wait_until(
+    assert poll(
         lambda: _json(f"{probe}/status")[1].get("failures_by_outcome", {}).get("nxdomain", 0) > 0,
         timeout=30,
     )
 
     started = _compose(name, "up", "-d", "numbers-api", env=ports)
     assert started.returncode == 0, started.stderr
-    assert wait_until(lambda: _json(f"{web}/api/number")[0] == 200, timeout=60)
-    assert wait_until(lambda: _json(f"{probe}/status")[1].get("state") == "ok", timeout=30)
+    assert poll(lambda: _json(f"{web}/api/number")[0] == 200, timeout=60)
+    assert poll(lambda: _json(f"{probe}/status")[1].get("state") == "ok", timeout=30)
     assert len(_json(f"{probe}/status")[1]["addresses"]) == 2
 
 
@@ -108,5 +109,5 @@ def test_compose_up_brings_all_services_up_healthy(project):
         listed = _compose(name, "ps", env=ports).stdout
         return listed.count("(healthy)") == 4
 
-    assert wait_until(all_healthy, timeout=90, interval=0.5), _compose(name, "ps", env=ports).stdout
+    assert poll(all_healthy, timeout=90, interval=0.5), _compose(name, "ps", env=ports).stdout
     assert _json(f"http://127.0.0.1:{ports['WEB_PORT']}/api/number")[0] == 200

@@ -24,6 +24,7 @@ import pytest
 import requests
 from docker.models.containers import Container
 from docker.models.networks import Network
+from service_runtime.testing import poll
 
 from tests.support.fault_containers import (
     HARDENING,
@@ -35,7 +36,6 @@ from tests.support.fault_containers import (
     wait_for,
     wait_http_ok,
 )
-from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -206,7 +206,7 @@ def test_web_sees_a_dns_outage_once_its_connection_is_too_old_to_reuse(stage: St
 
     stage.dns.set(mode="drop", a=stage.records())
     # A Response is falsy when it is not 2xx, so the poll returns its JSON body.
-    failed = wait_until(
+    failed = poll(
         lambda: (response := _call(url)[1]).status_code == 503 and response.json(), timeout=10
     )
 

@@ -8,8 +8,9 @@ import time
 
 import pytest
 import requests
+from service_runtime.testing import poll
 
-from tests.support.processes import program_args, wait_until
+from tests.support.processes import program_args
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +69,7 @@ def test_sigterm_lets_in_flight_requests_finish_and_exits_0(start_service):
 
     api.process.terminate()
     # Draining: /readyz says so once the workers have the signal, and /rng is still served.
-    assert wait_until(
+    assert poll(
         lambda: requests.get(f"{api.url}/readyz", timeout=5).json() == {"status": "draining"},
         timeout=1.5,
     )
@@ -105,7 +106,7 @@ def test_sigterm_under_steady_load_answers_every_request_it_answers_at_all(start
     threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
         thread.start()
-    wait_until(lambda: outcomes["ok"] >= 50, timeout=5)
+    poll(lambda: outcomes["ok"] >= 50, timeout=5)
     api.process.terminate()
     served_before_term = outcomes["ok"]
     exit_code = api.process.wait(timeout=30)
@@ -167,12 +168,12 @@ def test_once_the_drain_ends_new_connections_are_refused_not_left_in_the_backlog
 
     api.process.terminate()
     # Answered from the backlog after the half-sent request, so that one was accepted too.
-    assert wait_until(
+    assert poll(
         lambda: requests.get(f"{api.url}/readyz", timeout=5).json() == {"status": "draining"},
         timeout=1.5,
     )
 
-    assert wait_until(lambda: _connect_refused(api.port), timeout=5), (
+    assert poll(lambda: _connect_refused(api.port), timeout=5), (
         "after the drain a new connection was still taken into a backlog no worker reads"
     )
     assert _finish_request(in_flight).endswith(b"7\n")

@@ -13,11 +13,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from service_runtime.testing import free_port
 
 from bench import goals, report, vegeta, wrk
 from bench.__main__ import rows_from
 from bench.guard import NotLoopback
-from tests.support.processes import ROOT, free_port
+from tests.support.processes import ROOT
 
 # ---- wrk's report, as Debian's wrk 4.1.0 printed it on this project's machine ----------
 

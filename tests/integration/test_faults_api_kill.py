@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from service_runtime.testing import poll
 
 from tests.support.ports import port_outside_ephemeral_range
 from tests.support.process_tree import children, gone, kill_tree
-from tests.support.processes import GunicornServer, wait_until
+from tests.support.processes import GunicornServer
 
 pytestmark = pytest.mark.integration
 
@@ -163,15 +164,15 @@ def test_web_answers_connect_within_budget_when_the_api_is_sigkilled_and_recover
         return Answer(started, time.monotonic(), response.status_code, kind, detail)
 
     with Load(call) as load:
-        assert wait_until(lambda: load.count(lambda a: a.status == 200) >= 50, timeout=15)
+        assert poll(lambda: load.count(lambda a: a.status == 200) >= 50, timeout=15)
 
         workers = children(api.process.pid)
         assert workers, "gunicorn has no workers to kill"
         kill_tree(api.process.pid, workers_first=workers_first)
         api.process.wait(timeout=10)
-        assert wait_until(lambda: all(gone(pid) for pid in workers), timeout=10)
+        assert poll(lambda: all(gone(pid) for pid in workers), timeout=10)
         dead_since = time.monotonic() + SETTLE
-        assert wait_until(lambda: load.count(lambda a: a.started > dead_since) >= 30, timeout=15)
+        assert poll(lambda: load.count(lambda a: a.started > dead_since) >= 30, timeout=15)
 
         restarting_at = time.monotonic()
         restarted = GunicornServerOnPort(
@@ -180,7 +181,7 @@ def test_web_answers_connect_within_budget_when_the_api_is_sigkilled_and_recover
         servers.append(restarted)
         restarted.wait_ready()
         ready_at = time.monotonic()
-        assert wait_until(lambda: load.count(lambda a: a.started > ready_at) >= 30, timeout=15)
+        assert poll(lambda: load.count(lambda a: a.started > ready_at) >= 30, timeout=15)
 
     answers = load.snapshot()
     hung_or_broken = [a for a in answers if a.status is None]

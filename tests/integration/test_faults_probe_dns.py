@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from service_runtime.testing import poll
 
 from tests.support.dns_server import DNSServer
 from tests.support.probe_process import (
@@ -29,7 +30,6 @@ from tests.support.probe_process import (
     probe_environment,
     read_journal_lines,
 )
-from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -113,7 +113,7 @@ def _wait_for_status(
         seen.update(status)
         return condition(status)
 
-    assert wait_until(holds, timeout, interval=0.02), (
+    assert poll(holds, timeout, interval=0.02), (
         f"timed out after {timeout}s waiting for {what}; last /status: "
         f"state={seen.get('state')} last_check={seen.get('last_check')}"
     )

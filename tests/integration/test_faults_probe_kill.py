@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from service_runtime.testing import poll
 
 from tests.support.dns_server import DNSServer
 from tests.support.probe_process import (
@@ -31,7 +32,6 @@ from tests.support.probe_process import (
     new_probe_port,
     probe_environment,
 )
-from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -217,7 +217,7 @@ def test_probe_killed_while_journaling_keeps_every_event_it_showed_and_appends_a
     torn: list[bytes] = []
     for _ in range(KILLS):
         probe = runs.start()
-        assert wait_until(partial(_has_flipped, probe), timeout=20, interval=0.02), (
+        assert poll(partial(_has_flipped, probe), timeout=20, interval=0.02), (
             f"the probe recorded no flips:\n{probe.stderr()}"
         )
         journaling_pid = probe.pid  # read while it lives: the journal's lines carry it
@@ -236,7 +236,7 @@ def test_probe_killed_while_journaling_keeps_every_event_it_showed_and_appends_a
 
         # The next run appends to the same file: what the killed run left is never rewritten.
         restarted = runs.start()
-        assert wait_until(partial(_has_written, restarted), timeout=20, interval=0.02), (
+        assert poll(partial(_has_written, restarted), timeout=20, interval=0.02), (
             f"the restarted probe wrote nothing:\n{restarted.stderr()}"
         )
         after = runs.journal.read_bytes()

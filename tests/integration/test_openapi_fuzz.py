@@ -10,9 +10,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from service_runtime.testing import free_port
 
 from tests.support import scripted_http
-from tests.support.processes import ROOT, SERVICE_DIRS, GunicornServer, free_port
+from tests.support.processes import ROOT, SERVICE_DIRS, GunicornServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

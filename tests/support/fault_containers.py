@@ -23,8 +23,7 @@ from docker import DockerClient
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 from docker.models.networks import Network
-
-from tests.support.processes import wait_until
+from service_runtime.testing import poll
 
 SUPPORT = Path(__file__).resolve().parent
 LABEL = "io.numbers-demo.faults-run"
@@ -38,7 +37,7 @@ HARDENING: dict[str, Any] = {
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05):
     """Poll until condition() is truthy and return it; fail with *what* at the deadline."""
-    value = wait_until(condition, timeout, interval)
+    value = poll(condition, timeout, interval)
     if not value:
         raise AssertionError(f"timed out after {timeout} s waiting for {what}")
     return value

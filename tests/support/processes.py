@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import requests
+from service_runtime.testing import free_port, poll
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_DIRS = {
@@ -24,21 +22,6 @@ SERVICE_DIRS = {
 PACKAGES = {"numbers-api": "numbers_api", "web": "numbers_web", "probe": "dns_probe"}
 #: what answers 200 once a program serves (the probe has no readiness: no Service sends to it)
 READY_PATHS = {"numbers-api": "/readyz", "web": "/readyz", "probe": "/healthz"}
-
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
-    """Poll condition until it returns something truthy or the deadline passes; return it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
 
 
 class Program:
@@ -96,7 +79,7 @@ class GunicornServer(Program):
             return False
 
     def wait_ready(self, timeout: float = 20) -> GunicornServer:
-        if not wait_until(lambda: self.ready() or not self.alive(), timeout) or not self.alive():
+        if not poll(lambda: self.ready() or not self.alive(), timeout) or not self.alive():
             self.kill()
             raise RuntimeError(f"server did not become ready:\n{self.log()}")
         return self

@@ -13,13 +13,12 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenario.steps import poll
+from service_runtime.testing import poll
 
 _FENCE = re.compile(r"^```(\w*)\s*$")
 SHELL_LANGUAGES = ("sh", "bash", "shell")
@@ -129,14 +128,18 @@ class Shell:
         # The command's own text goes into the shell unchanged; only its output is redirected.
         self._process.stdin.write(f"{{\n{command}\n}} >{out} 2>&1 </dev/null\necho $? >{done}\n")
         self._process.stdin.flush()
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while not done.exists() or not done.read_text().strip():
-            if self._process.poll() is not None:
-                raise RuntimeError(f"the shell exited ({self._process.returncode}) at: {command}")
-            if time.monotonic() > deadline:
-                self.close()
-                raise TimeoutError(f"still running after {timeout or self.timeout} s: {command}")
-            time.sleep(0.05)
+
+        def finished() -> bool:
+            return done.exists() and bool(done.read_text().strip())
+
+        def shell_exited() -> bool:
+            return self._process.poll() is not None
+
+        if not poll(lambda: finished() or shell_exited(), timeout or self.timeout):
+            self.close()
+            raise TimeoutError(f"still running after {timeout or self.timeout} s: {command}")
+        if not finished():
+            raise RuntimeError(f"the shell exited ({self._process.returncode}) at: {command}")
         return Result(command, int(done.read_text()), out.read_text(errors="replace"))
 
     def output_of(self, command_number: int) -> str:

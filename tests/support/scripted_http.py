@@ -13,6 +13,8 @@ import struct
 import threading
 from collections.abc import Callable
 
+from service_runtime.testing import free_port
+
 Behaviour = Callable[[socket.socket, int], None]
 
 
@@ -172,6 +174,4 @@ UNRESOLVABLE_URL = "http://numbers-api.invalid/rng"
 
 def closed_port_url() -> str:
     """A URL on 127.0.0.1 where nothing listens, so connecting is refused."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/rng"
+    return f"http://127.0.0.1:{free_port()}/rng"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from dns_probe.config import ProbeConfig, load_config
+from service_runtime.testing import poll
 
 from tests.support.clock import FakeClock
 from tests.support.dns_server import DNSServer
-from tests.support.processes import wait_until as poll_until
 
 # What kubelet writes into a pod in namespace ns1 (the nameserver is never asked in these
 # tests: PROBE_NAMESERVER points at the in-process server, and it is 127.0.0.1 regardless).
@@ -116,7 +116,7 @@ def wait_until() -> Callable[..., Any]:
     """Poll a condition until it is truthy or a deadline passes (never a fixed sleep)."""
 
     def wait(condition: Callable[[], Any], timeout: float = 5.0, message: str = "") -> Any:
-        value = poll_until(condition, timeout, interval=0.01)
+        value = poll(condition, timeout, interval=0.01)
         if not value:
             pytest.fail(f"timed out after {timeout}s waiting for {message or condition}")
         return value

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import requests
+from service_runtime.testing import free_port
 
 from tests.support.dns_server import DNSServer
-from tests.support.processes import free_port, program_args
+from tests.support.processes import program_args
 
 # A real process, so not a unit test (the folder is the probe's; the marker is what selects).
 pytestmark = pytest.mark.integration

@@ -4,8 +4,7 @@ import threading
 
 import pytest
 from service_runtime.lifecycle import Lifecycle, install_drain_on_sigterm
-
-from tests.support.processes import wait_until
+from service_runtime.testing import poll
 
 
 class RecordingWorker:
@@ -50,5 +49,5 @@ def test_second_sigterm_does_not_stop_twice(restore_sigterm):
 
     assert worker.stopped.wait(timeout=5)
     # A second timer would fire 0.05 s after the first; give it ten times that to show up.
-    assert not wait_until(lambda: len(worker.stop_signals) > 1, timeout=0.5)
+    assert not poll(lambda: len(worker.stop_signals) > 1, timeout=0.5)
     assert worker.stop_signals == [signal.SIGTERM]

@@ -17,8 +17,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from service_runtime.testing import free_port, poll
+
 from . import wrk
-from .servers import free_port, http_status
+from .servers import http_status
 
 MIB = 1024 * 1024
 MB = 1000 * 1000
@@ -165,12 +167,10 @@ class Stack:
         started = time.monotonic()
         container = self.client.containers.run(detach=True, **run)
         self.containers[role] = container
-        deadline = started + timeout
-        while time.monotonic() < deadline:
-            if http_status(ready_url, timeout=0.5) == 200:
-                self.start_seconds[role] = round(time.monotonic() - started, 3)
-                return
-            time.sleep(0.02)
+        remaining = started + timeout - time.monotonic()
+        if poll(lambda: http_status(ready_url, timeout=0.5) == 200, remaining, interval=0.02):
+            self.start_seconds[role] = round(time.monotonic() - started, 3)
+            return
         self.start_seconds[role] = None
         logs = container.logs(tail=20).decode(errors="replace")
         raise RuntimeError(f"{role} was not ready within {timeout:g} s:\n{logs}")

@@ -10,14 +10,15 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from service_runtime.testing import free_port, poll
 
 from . import cpu
 
@@ -42,11 +43,6 @@ class ServerError(RuntimeError):
     """A server did not start or did not become ready; the message carries its log."""
 
 
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
 def http_status(url: str, timeout: float = 1.0) -> int:
     """The status of GET url, or 0 when nothing answered."""
     try:
@@ -58,15 +54,15 @@ def http_status(url: str, timeout: float = 1.0) -> int:
         return 0
 
 
-def wait_until_ok(url: str, alive, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def ready_or_dead(url: str, alive: Callable[[], bool]) -> Callable[[], str]:
+    """A condition to poll: "ready" once url answers 200, "dead" once the server has exited."""
+
+    def state() -> str:
         if http_status(url) == 200:
-            return True
-        if not alive():
-            return False
-        time.sleep(interval)
-    return False
+            return "ready"
+        return "" if alive() else "dead"
+
+    return state
 
 
 @dataclass(frozen=True)
@@ -167,7 +163,7 @@ class Gunicorn:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         ready = self.url + READY_PATH[self.kind]
-        if not wait_until_ok(ready, self.alive, timeout):
+        if poll(ready_or_dead(ready, self.alive), timeout) != "ready":
             self.stop()
             raise ServerError(f"{self.kind} did not become ready at {ready}:\n{self.log()}")
         return self
@@ -276,16 +272,18 @@ class Nginx:
                 [binary, "-p", str(self.run_dir), "-c", str(self.conf), "-g", "daemon off;"],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        if not wait_until_ok(self.url + "/", lambda: self.process.poll() is None, timeout):
+        if poll(ready_or_dead(self.url + "/", self.alive), timeout) != "ready":
             self.stop()
             output = (self.run_dir / "nginx.out").read_text(errors="replace")
             raise ServerError(f"nginx did not answer at {self.url}:\n{output}")
         return self
 
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def pids(self) -> list[int]:
         """The master and its workers."""
-        alive = self.process is not None and self.process.poll() is None
-        return cpu.tree(self.process.pid) if alive else []
+        return cpu.tree(self.process.pid) if self.alive() else []
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
+from service_runtime.testing import poll
 
 SERVICE_NAME = "numbers-api"
 LABEL = "io.numbers-demo.run"
@@ -116,15 +116,14 @@ class DockerBackend:
             self._wait_healthy(container)
 
     def _wait_healthy(self, container: Container, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def settled() -> str:
             container.reload()
-            health = container.attrs["State"].get("Health", {}).get("Status")
-            if health == "healthy":
-                return
-            if container.status == "exited":
-                break
-            time.sleep(0.2)
+            if container.attrs["State"].get("Health", {}).get("Status") == "healthy":
+                return "healthy"
+            return "exited" if container.status == "exited" else ""
+
+        if poll(settled, timeout, interval=0.2) == "healthy":
+            return
         logs = container.logs(tail=20).decode(errors="replace")
         raise RuntimeError(f"{container.name} did not become healthy:\n{logs}")
 

@@ -12,10 +12,11 @@ import json
 import re
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from service_runtime.testing import poll
 
 SERVICE_NAME = "numbers-api"
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,11 +153,8 @@ class KubectlBackend:
                 lines.append(line)
 
         threading.Thread(target=read, daemon=True).start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(parse_forwarded_ports(lines)) < 2:
-            if self._forward.poll() is not None:
-                break
-            time.sleep(0.1)
+        forward = self._forward
+        poll(lambda: len(parse_forwarded_ports(lines)) >= 2 or forward.poll() is not None, 30, 0.1)
         self._ports = parse_forwarded_ports(lines)
         if len(self._ports) < 2:
             raise RuntimeError(f"kubectl port-forward did not start: {''.join(lines)}")

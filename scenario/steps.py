@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import requests
+from service_runtime.testing import poll
 
 from .backend import Backend
 from .load import SteadyLoad
@@ -35,16 +36,6 @@ class Settings:
     max_failed_fraction_when_forced: float = 0.01
     ready_timeout: float = 90.0
     recovery_timeout: float = 30.0
-
-
-def poll(condition: Callable[[], object], timeout: float, interval: float = 0.1) -> object:
-    """Poll until condition returns something truthy, or None when the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value or None
-        time.sleep(interval)
 
 
 def get_json(url: str) -> tuple[int, dict]:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from service_runtime.testing import poll
 
 from scenario.kubectl_backend import KubectlBackend
-from scenario.steps import poll, web_number
+from scenario.steps import web_number
 
 # The admin kubeconfig of the project's own cluster (cluster/), for the tests that need it.
 OWN_KUBECONFIG = Path("/var/lib/numbers-demo/cluster/kubeconfig/admin.kubeconfig")

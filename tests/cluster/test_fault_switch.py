@@ -10,8 +10,9 @@ import json
 import time
 
 import pytest
+from service_runtime.testing import poll
 
-from scenario.steps import get_json, poll, web_number
+from scenario.steps import get_json, web_number
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 

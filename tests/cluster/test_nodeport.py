@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 import requests
+from service_runtime.testing import poll
 
-from scenario.steps import poll
 from tests.support.processes import ROOT
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]

@@ -9,8 +9,8 @@ import json
 import uuid
 
 import pytest
+from service_runtime.testing import poll
 
-from scenario.steps import poll
 from tests.support.processes import ROOT
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]

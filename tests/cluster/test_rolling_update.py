@@ -9,9 +9,9 @@ kube-proxy takes it out of the Service, then stops gracefully.
 import json
 
 import pytest
+from service_runtime.testing import poll
 
 from scenario.load import SteadyLoad
-from scenario.steps import poll
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 

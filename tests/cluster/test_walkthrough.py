@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from service_runtime.testing import poll
 
-from scenario.steps import poll, spreading_problem
+from scenario.steps import spreading_problem
 from tests.support.processes import ROOT
 from tests.support.readme_shell import (
     Command,

@@ -5,12 +5,12 @@ web opens a new connection when its last one sat idle (NUMBERS_API_MAX_IDLE_SECO
 """
 
 import pytest
+from service_runtime.testing import poll
 
 from scenario.docker_backend import DockerBackend
 from scenario.steps import (
     pods_answering_clicks,
     pods_answering_gets,
-    poll,
     spreading_problem,
     web_number,
 )

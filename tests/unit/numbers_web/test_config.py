@@ -1,3 +1,5 @@
+"""web's own variables; the server's (PORT, WEB_CONCURRENCY...) are the runtime's."""
+
 import operator
 
 import pytest
@@ -10,7 +12,7 @@ def test_defaults_call_numbers_api_by_its_service_name():
     assert config.api_url == "http://numbers-api/rng"
     assert config.api_host == "numbers-api"
     assert config.api_timeout_seconds == 2.5
-    assert config.server.port == 8080
+    assert (config.server.port, config.server.threads) == (8080, 256)
     assert config.api_max_idle_seconds == 0.1
     assert config.api_max_connection_age_seconds == 1.0
 
@@ -23,10 +25,7 @@ def test_defaults_call_numbers_api_by_its_service_name():
         ("NUMBERS_API_TIMEOUT_SECONDS", "1", "api_timeout_seconds", 1.0),
         ("NUMBERS_API_MAX_IDLE_SECONDS", "0", "api_max_idle_seconds", 0.0),
         ("NUMBERS_API_MAX_CONNECTION_AGE_SECONDS", "30", "api_max_connection_age_seconds", 30.0),
-        ("PORT", "9000", "server.port", 9000),
-        ("WEB_CONCURRENCY", "3", "server.workers", 3),
-        ("GUNICORN_THREADS", "2", "server.threads", 2),
-        ("SHUTDOWN_DELAY_SECONDS", "0", "server.shutdown_delay_seconds", 0.0),
+        ("GUNICORN_THREADS", "1024", "server.threads", 1024),
         ("PROBE_URL", "http://127.0.0.1:9191/", "probe_url", "http://127.0.0.1:9191"),
     ],
 )
@@ -46,12 +45,7 @@ def test_valid_values_are_read(variable, value, field, expected):
         ("NUMBERS_API_TIMEOUT_SECONDS", "fast"),
         ("NUMBERS_API_MAX_IDLE_SECONDS", "-0.1"),
         ("NUMBERS_API_MAX_CONNECTION_AGE_SECONDS", "forever"),
-        ("PORT", "0"),
-        ("PORT", "eighty"),
-        ("WEB_CONCURRENCY", "0"),
         ("GUNICORN_THREADS", "1025"),
-        ("SHUTDOWN_DELAY_SECONDS", "-2"),
-        ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
         ("PROBE_URL", "localhost:9090"),
         ("PROBE_URL", "file:///etc/passwd"),
     ],

@@ -52,6 +52,59 @@ def test_a_bad_value_fails_naming_variable_value_and_rule(read, value, rule):
     assert str(raised.value) == f"X={value!r} is not {rule}"
 
 
+def read_server(environ):
+    return read_server_config(Environment(environ), port=8080, threads=4, max_threads=256)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("PORT", "9000", "port", 9000),
+        ("PORT", "1", "port", 1),
+        ("PORT", "65535", "port", 65535),
+        ("PORT", "", "port", 8080),
+        ("WEB_CONCURRENCY", "4", "workers", 4),
+        ("GUNICORN_THREADS", "16", "threads", 16),
+        ("SHUTDOWN_DELAY_SECONDS", "0", "shutdown_delay_seconds", 0.0),
+        ("SHUTDOWN_DELAY_SECONDS", "2.5", "shutdown_delay_seconds", 2.5),
+    ],
+)
+def test_the_server_s_variables_are_read(variable, value, field, expected):
+    assert getattr(read_server({variable: value}), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PORT", "http"),
+        ("PORT", "0"),
+        ("PORT", "65536"),
+        ("PORT", "80.5"),
+        ("WEB_CONCURRENCY", "0"),
+        ("WEB_CONCURRENCY", "many"),
+        ("GUNICORN_THREADS", "-1"),
+        ("GUNICORN_THREADS", "257"),
+        ("SHUTDOWN_DELAY_SECONDS", "soon"),
+        ("SHUTDOWN_DELAY_SECONDS", "-1"),
+        ("SHUTDOWN_DELAY_SECONDS", "16"),
+        ("SHUTDOWN_DELAY_SECONDS", "nan"),
+        ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
+    ],
+)
+def test_a_bad_server_variable_fails_naming_it_and_its_value(variable, value):
+    with pytest.raises(ConfigError) as raised:
+        read_server({variable: value})
+
+    assert str(raised.value).startswith(f"{variable}={value!r} is not ")
+
+
+def test_the_graceful_timeout_covers_the_longest_drain_inside_kubernetes_grace_period():
+    longest = read_server({"SHUTDOWN_DELAY_SECONDS": "15"})
+
+    assert longest.graceful_timeout_seconds > longest.shutdown_delay_seconds
+    assert longest.graceful_timeout_seconds < 30
+
+
 def test_one_worker_programs_leave_web_concurrency_unread():
     environ = {"WEB_CONCURRENCY": "not even a number"}
 

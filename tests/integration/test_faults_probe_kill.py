@@ -123,13 +123,16 @@ def kill_after_a_check_is_published(probe: ProbeProcess, journal: Path) -> dict[
     """/status has just shown a new check, whose lines are on disk: kill between writes."""
     first = probe.status()
     assert first is not None
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+
+    def new_check() -> dict[str, Any] | None:
         status = probe.status()
-        if status is not None and status["checks"] > first["checks"]:
-            probe.kill()
-            return status
-    pytest.fail(f"no new check within 5 s:\n{probe.stderr()}")
+        return status if status is not None and status["checks"] > first["checks"] else None
+
+    status = poll(new_check, timeout=5, interval=0)  # asked back to back: kill right after
+    if status is None:
+        pytest.fail(f"no new check within 5 s:\n{probe.stderr()}")
+    probe.kill()
+    return status
 
 
 def kill_as_the_journal_grows(probe: ProbeProcess, journal: Path) -> dict[str, Any]:
@@ -137,9 +140,8 @@ def kill_as_the_journal_grows(probe: ProbeProcess, journal: Path) -> dict[str, A
     status = probe.status()
     assert status is not None
     size = _size(journal)
-    deadline = time.monotonic() + 5
-    while _size(journal) == size and time.monotonic() < deadline:
-        pass  # os.stat in a tight loop, for at most 5 s: the growth is what times the kill
+    # os.stat back to back, for at most 5 s: the growth is what times the kill.
+    poll(lambda: _size(journal) != size, timeout=5, interval=0)
     probe.kill()
     return status
 

@@ -1,9 +1,10 @@
-"""Fixtures for the DNS probe tests: a real DNS server, pod-like resolv.conf, config, clocks."""
+"""Fixtures for the DNS probe tests: pod-like resolv.conf, config, journal, clocks, polling
+(the in-process DNS server, dns_server, is tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,6 @@ SERVICE_FQDN = "numbers-api.ns1.svc.cluster.local."
 def fake_clock() -> FakeClock:
     """Starts at 2026-01-01T00:00:00Z."""
     return FakeClock()
-
-
-@pytest.fixture
-def dns_server() -> Iterator[DNSServer]:
-    """A started in-process DNS server on 127.0.0.1; see tests/support/dns_server.py."""
-    with DNSServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,3 +1,6 @@
+"""numbers-api's /metrics: the shared request metrics (service_runtime.metrics) as its app
+serves them."""
+
 import re
 
 

@@ -1,3 +1,7 @@
+"""The DNS panel as a whole: probe_view.py reads the sidecar's /status, timeline.py draws
+its SVG and app.py serves both with the page; named after the panel because it tests these
+three modules together."""
+
 import json
 from datetime import UTC, datetime, timedelta
 

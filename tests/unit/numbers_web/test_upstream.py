@@ -1,3 +1,6 @@
+"""web's calls to numbers-api (upstream.py) against scripted stand-ins: answers, diagnoses,
+budgets and the one retry on a fresh connection."""
+
 import socket
 import threading
 import time

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from service_runtime.testing import free_port
+from service_runtime.testing import free_port, poll
 
 from tests.support.dns_server import DNSServer
+from tests.support.probe_process import (
+    POD_RESOLV_CONF,
+    parse_lines,
+    probe_environment,
+    read_journal_lines,
+)
 from tests.support.processes import program_args
 
-# A real process, so not a unit test (the folder is the probe's; the marker is what selects).
 pytestmark = pytest.mark.integration
 
 FQDN = "numbers-api.ns1.svc.cluster.local."
@@ -28,32 +32,40 @@ EXIT_MARGIN = 3.0
 
 
 @pytest.fixture
-def probe_env(
-    monkeypatch: pytest.MonkeyPatch, probe_environ: dict[str, str], tmp_path: Path
-) -> dict[str, str]:
-    """Sets the probe's variables for child processes; returns them."""
-    for name in list(os.environ):
-        if name.startswith("PROBE_"):
-            monkeypatch.delenv(name)
-    environ = {
-        **probe_environ,
-        "PORT": str(free_port()),
-        "PROBE_INTERVAL_SECONDS": str(INTERVAL),
-        "PROBE_TIMEOUT_SECONDS": str(INTERVAL),
-        # No drain: these tests time the stop itself.
-        "SHUTDOWN_DELAY_SECONDS": "0",
-    }
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    return environ
+def log_path(tmp_path: Path) -> Path:
+    """Where the journal goes; its directory does not exist yet (the journal creates it)."""
+    return tmp_path / "journal" / "events.jsonl"
 
 
-def start_probe(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+@pytest.fixture
+def probe_env(dns_server: DNSServer, log_path: Path, tmp_path: Path) -> dict[str, str]:
+    """The probe's environment (no inherited PROBE_* variable, no drain: these tests time the
+    stop itself), for a pod in ns1 asking the in-process DNS server."""
+    resolv_conf = tmp_path / "resolv.conf"
+    resolv_conf.write_text(POD_RESOLV_CONF)
+    return probe_environment(
+        nameserver=dns_server.nameserver,
+        log_path=log_path,
+        resolv_conf=resolv_conf,
+        port=free_port(),
+        PROBE_INTERVAL_SECONDS=str(INTERVAL),
+        PROBE_TIMEOUT_SECONDS=str(INTERVAL),
+    )
+
+
+def read_journal(log_path: Path) -> list[dict[str, Any]]:
+    """The journal's lines, parsed; it must end with a whole line."""
+    assert log_path.read_bytes().endswith(b"\n"), "the journal must end with a whole line"
+    return parse_lines(read_journal_lines(log_path))
+
+
+def start_probe(environ: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     stderr_path = tmp_path / "probe.stderr"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
             program_args("probe"),
             cwd=tmp_path,
+            env=environ,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
@@ -62,7 +74,7 @@ def start_probe(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
 
 @pytest.fixture
 def running_probe(probe_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, Any]]:
-    process, stderr_path = start_probe(tmp_path)
+    process, stderr_path = start_probe(probe_env, tmp_path)
     yield {
         "process": process,
         "stderr": stderr_path,
@@ -84,8 +96,7 @@ def get_status(base_url: str) -> dict[str, Any] | None:
 def test_probe_process_serves_records_and_exits_zero_on_signal(
     running_probe: dict[str, Any],
     dns_server: DNSServer,
-    read_journal: Callable[..., list[dict[str, Any]]],
-    wait_until: Callable[..., Any],
+    log_path: Path,
     signum: signal.Signals,
 ) -> None:
     process, url = running_probe["process"], running_probe["url"]
@@ -95,9 +106,9 @@ def test_probe_process_serves_records_and_exits_zero_on_signal(
         status = get_status(url)
         return None if status is None else status["state"]
 
-    wait_until(lambda: state() == "failing", timeout=15, message="the probe to report nxdomain")
+    assert poll(lambda: state() == "failing", timeout=15), "the probe never reported nxdomain"
     dns_server.add_a(FQDN, "10.96.0.20")
-    wait_until(lambda: state() == "ok", timeout=5, message="the probe to resolve the record")
+    assert poll(lambda: state() == "ok", timeout=5), "the probe never resolved the record"
 
     status = get_status(url)
     assert status is not None
@@ -112,7 +123,7 @@ def test_probe_process_serves_records_and_exits_zero_on_signal(
     assert process.wait(timeout=INTERVAL + EXIT_MARGIN) == 0
     assert time.monotonic() - signalled < INTERVAL + EXIT_MARGIN
 
-    lines = read_journal()
+    lines = read_journal(log_path)
     events = [line["event"] for line in lines]
     assert events[0] == "probe_started"
     assert events[-1] == "probe_stopped"
@@ -127,17 +138,14 @@ def test_probe_process_serves_records_and_exits_zero_on_signal(
 def test_restarted_probe_appends_to_the_journal(
     probe_env: dict[str, str],
     tmp_path: Path,
-    read_journal: Callable[..., list[dict[str, Any]]],
-    wait_until: Callable[..., Any],
+    log_path: Path,
 ) -> None:
     url = f"http://127.0.0.1:{probe_env['PORT']}"
     for _ in range(2):
-        process, stderr_path = start_probe(tmp_path)
+        process, stderr_path = start_probe(probe_env, tmp_path)
         try:
-            wait_until(
-                lambda: (get_status(url) or {}).get("checks", 0) >= 1,
-                timeout=15,
-                message="a check",
+            assert poll(lambda: (get_status(url) or {}).get("checks", 0) >= 1, timeout=15), (
+                f"no check within 15 s:\n{stderr_path.read_text()}"
             )
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=INTERVAL + EXIT_MARGIN) == 0, stderr_path.read_text()
@@ -145,7 +153,7 @@ def test_restarted_probe_appends_to_the_journal(
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=5)
-    events = [line["event"] for line in read_journal()]
+    events = [line["event"] for line in read_journal(log_path)]
     assert events.count("probe_started") == 2
     assert events.count("probe_stopped") == 2
 
@@ -160,15 +168,14 @@ def test_restarted_probe_appends_to_the_journal(
 )
 def test_bad_environment_exits_2_with_one_line_naming_the_variable(
     probe_env: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     variable: str,
     value: str,
 ) -> None:
-    monkeypatch.setenv(variable, value)
     completed = subprocess.run(
         program_args("probe"),
         cwd=tmp_path,
+        env={**probe_env, variable: value},
         capture_output=True,
         text=True,
         timeout=30,
@@ -182,9 +189,9 @@ def test_bad_environment_exits_2_with_one_line_naming_the_variable(
 
 
 def test_journal_lines_written_by_the_process_parse_one_by_one(
-    running_probe: dict[str, Any], log_path: Path, wait_until: Callable[..., Any]
+    running_probe: dict[str, Any], log_path: Path
 ) -> None:
-    wait_until(lambda: log_path.exists() and log_path.stat().st_size > 0, timeout=15)
+    assert poll(lambda: log_path.exists() and log_path.stat().st_size > 0, timeout=15)
     running_probe["process"].send_signal(signal.SIGTERM)
     assert running_probe["process"].wait(timeout=INTERVAL + EXIT_MARGIN) == 0
     for raw in log_path.read_bytes().splitlines():

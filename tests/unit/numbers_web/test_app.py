@@ -1,3 +1,6 @@
+"""web's app (app.py): the page and Go!, health and readiness, its errors (HTML for the page,
+JSON for the API), its security headers and the refusal of request bodies."""
+
 import re
 
 import pytest

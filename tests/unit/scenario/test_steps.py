@@ -1,3 +1,5 @@
+"""The chapter's steps (steps.py) that need no backend: how an uneven spread is named."""
+
 import pytest
 
 from scenario.steps import spreading_problem

@@ -1,4 +1,4 @@
-"""Property-based checks of how web reads numbers-api's answer."""
+"""Property-based checks of how web reads numbers-api's answer (upstream.py's parse_number)."""
 
 import io
 

@@ -1,4 +1,5 @@
-"""web reuses a connection to the API only while it is young and recently used."""
+"""web (upstream.py's Reuse) reuses a connection to the API only while it is young and recently
+used."""
 
 import pytest
 from numbers_web.upstream import Reuse, RngClient

@@ -1,3 +1,6 @@
+"""numbers-api's app (app.py): /healthz and /readyz, the fault switch behind them (faults.py),
+the index, and JSON errors for whatever it refuses."""
+
 import multiprocessing
 from unittest.mock import ANY
 

@@ -80,7 +80,10 @@ def test_a_bad_variable_stops_it_with_exit_2_and_one_line_naming_it(monkeypatch,
 def test_a_program_with_shared_metrics_gets_a_directory_before_anything_imports_the_client(
     monkeypatch,
 ):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    # Empty is unset to run(); unlike delenv of an absent variable, setenv restores the
+    # environment afterwards, so the directory run() names (removed below) does not leak
+    # into the processes later tests start.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
     monkeypatch.setenv("PORT", "not-a-port")  # stops run() right after the directory is made
 
     assert run(DEMO) == 2

@@ -134,8 +134,6 @@ class Gunicorn:
         env.update({"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
         env.update({"SHUTDOWN_DELAY_SECONDS": "0", **self.tuning.env(), **self.env})
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-        # The bare app is imported from the repository root, as bench.bare_wsgi.
-        env["PYTHONPATH"] = str(ROOT)
         return env
 
     def effective_settings(self) -> dict[str, object]:
@@ -157,6 +155,7 @@ class Gunicorn:
 
     def start(self, timeout: float = 30) -> Gunicorn:
         self.settings = self.effective_settings()
+        # From the repository root, where `python -m` finds bench.bare_wsgi for the bare app.
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own argv, as above
                 self._args(), cwd=ROOT, env=self._env(),

@@ -12,7 +12,7 @@ from service_runtime.server import Program, run
 from .config import load_config
 
 PROGRAM = Program(
-    "dns-probe", "dns_probe.app:create_app()", load_config, multiprocess_metrics=False
+    "dns-probe", "dns_probe.app:create_app", load_config, multiprocess_metrics=False
 )
 
 if __name__ == "__main__":

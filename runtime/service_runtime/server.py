@@ -11,6 +11,7 @@ import glob
 import logging
 import math
 import os
+import pkgutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -31,11 +32,17 @@ class Program:
     """What run() needs to know about a program."""
 
     name: str  # "numbers-api": in messages and the metrics directory's name
-    wsgi_app: str  # "numbers_api.app:create_app()", as gunicorn imports it
+    # "numbers_api.app:create_app": called with the config load_config read.
+    factory: str
     # Reads the environment into the program's frozen config, whose .server is a ServerConfig.
     load_config: Callable[[Mapping[str, str]], Any]
     # Several workers sum their metrics through files in a shared directory.
     multiprocess_metrics: bool = True
+
+    @property
+    def wsgi_app(self) -> str:
+        """The app as gunicorn would name it, for its settings and --print-config."""
+        return f"{self.factory}()"
 
 
 def settings(program: Program, server: ServerConfig) -> dict[str, Any]:
@@ -84,15 +91,20 @@ def settings(program: Program, server: ServerConfig) -> dict[str, Any]:
 class ProgramServer(Application):
     """gunicorn's command line, with a program's settings where gunicorn has its defaults."""
 
-    def __init__(self, program: Program, server: ServerConfig) -> None:
-        self._settings = settings(program, server)
-        super().__init__(usage=f"python -m {program.wsgi_app.partition('.')[0]} [OPTIONS]")
+    def __init__(self, program: Program, config: Any) -> None:
+        self._program, self._config = program, config
+        self._settings = settings(program, config.server)
+        super().__init__(usage=f"python -m {program.factory.partition('.')[0]} [OPTIONS]")
 
     def init(self, parser: Any, opts: Any, args: Any) -> dict[str, Any]:
         return self._settings
 
     def load(self) -> Any:
-        return util.import_app(self.cfg.wsgi_app)
+        if self.cfg.wsgi_app != self._program.wsgi_app:
+            # A -c file or the command line named another app (the bench's bare one).
+            return util.import_app(self.cfg.wsgi_app)
+        # The program's own app, from the configuration run() read: the environment once.
+        return pkgutil.resolve_name(self._program.factory)(self._config)
 
 
 def run(program: Program) -> int:
@@ -112,7 +124,7 @@ def run(program: Program) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    ProgramServer(program, config.server).run()
+    ProgramServer(program, config).run()
     return 0
 
 

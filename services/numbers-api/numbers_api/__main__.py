@@ -6,7 +6,7 @@ from service_runtime.server import Program, run
 
 from .config import load_config
 
-PROGRAM = Program("numbers-api", "numbers_api.app:create_app()", load_config)
+PROGRAM = Program("numbers-api", "numbers_api.app:create_app", load_config)
 
 if __name__ == "__main__":
     sys.exit(run(PROGRAM))

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 
 import pytest
+from flask import Flask
 from gunicorn.config import Config
 from service_runtime.env import ConfigError, Environment, ServerConfig, read_server_config
 from service_runtime.server import Program, ProgramServer, run, settings
@@ -21,7 +22,22 @@ def load_demo(environ: Mapping[str, str]) -> DemoConfig:
     return DemoConfig(read_server_config(Environment(environ), port=8080, threads=4, max_threads=8))
 
 
-DEMO = Program("demo", "demo_app:create_app()", load_demo)
+def create_demo_app(config: DemoConfig) -> Flask:
+    app = Flask("demo")
+    app.config["DEMO"] = config
+    return app
+
+
+def bare_app(environ, start_response):
+    start_response("200 OK", [])
+    return [b"42"]
+
+
+# This module is also a gunicorn config file, as bench/gunicorn_bare_conf.py is: it swaps the app.
+wsgi_app = f"{__name__}:bare_app"
+
+
+DEMO = Program("demo", f"{__name__}:create_demo_app", load_demo)
 
 
 def test_every_setting_is_one_gunicorn_knows():
@@ -43,7 +59,7 @@ def test_every_setting_is_one_gunicorn_knows():
         (ServerConfig(port=1, log_level="WARNING"), "loglevel", "warning"),
         (ServerConfig(port=1), "worker_class", "service_runtime.lifecycle.DrainingThreadWorker"),
         (ServerConfig(port=1), "preload_app", True),
-        (ServerConfig(port=1), "wsgi_app", "demo_app:create_app()"),
+        (ServerConfig(port=1), "wsgi_app", f"{__name__}:create_demo_app()"),
     ],
 )
 def test_settings_come_from_the_program_s_configuration(server, setting, expected):
@@ -62,9 +78,28 @@ def test_the_command_line_still_overrides_the_program_s_settings(monkeypatch):
     monkeypatch.setattr("sys.argv", ["demo", "--bind", "127.0.0.1:1234", "--workers", "5"])
     monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
 
-    cfg = ProgramServer(DEMO, ServerConfig(port=8080, workers=2)).cfg
+    cfg = ProgramServer(DEMO, DemoConfig(ServerConfig(port=8080, workers=2))).cfg
 
     assert (cfg.bind, cfg.workers, cfg.threads) == (["127.0.0.1:1234"], 5, 4)
+
+
+def test_the_program_s_app_is_built_from_the_configuration_already_read(monkeypatch):
+    monkeypatch.setattr("sys.argv", ["demo"])
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
+    config = DemoConfig(ServerConfig(port=8080))
+
+    app = ProgramServer(DEMO, config).load()
+
+    assert app.config["DEMO"] is config
+
+
+def test_an_app_named_on_the_command_line_replaces_the_program_s(monkeypatch):
+    # How the bench serves its bare WSGI app with numbers-api's settings.
+    monkeypatch.setattr("sys.argv", ["demo"])
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", f"--config python:{__name__}")
+    server = ProgramServer(DEMO, DemoConfig(ServerConfig(port=8080)))
+
+    assert server.load() is bare_app
 
 
 def test_a_bad_variable_stops_it_with_exit_2_and_one_line_naming_it(monkeypatch, capsys, tmp_path):

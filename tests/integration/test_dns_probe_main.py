@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from service_runtime.testing import free_port, poll
 from tests.support.dns_server import DNSServer
 from tests.support.probe_process import (
     POD_RESOLV_CONF,
+    ProbeProcess,
     parse_lines,
     probe_environment,
     read_journal_lines,
@@ -59,58 +61,36 @@ def read_journal(log_path: Path) -> list[dict[str, Any]]:
     return parse_lines(read_journal_lines(log_path))
 
 
-def start_probe(environ: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    stderr_path = tmp_path / "probe.stderr"
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            program_args("probe"),
-            cwd=tmp_path,
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    return process, stderr_path
+def has_checked(probe: ProbeProcess) -> bool:
+    return (probe.status() or {}).get("checks", 0) >= 1
 
 
 @pytest.fixture
-def running_probe(probe_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, Any]]:
-    process, stderr_path = start_probe(probe_env, tmp_path)
-    yield {
-        "process": process,
-        "stderr": stderr_path,
-        "url": f"http://127.0.0.1:{probe_env['PORT']}",
-    }
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=5)
-
-
-def get_status(base_url: str) -> dict[str, Any] | None:
-    try:
-        return requests.get(f"{base_url}/status", timeout=1).json()
-    except requests.RequestException:
-        return None
+def running_probe(probe_env: dict[str, str], tmp_path: Path) -> Iterator[ProbeProcess]:
+    probe = ProbeProcess(probe_env, tmp_path)
+    yield probe
+    probe.kill()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_probe_process_serves_records_and_exits_zero_on_signal(
-    running_probe: dict[str, Any],
+    running_probe: ProbeProcess,
     dns_server: DNSServer,
     log_path: Path,
     signum: signal.Signals,
 ) -> None:
-    process, url = running_probe["process"], running_probe["url"]
+    process, url = running_probe.process, running_probe.url
 
     def state() -> str | None:
-        assert process.poll() is None, running_probe["stderr"].read_text()
-        status = get_status(url)
+        assert running_probe.alive(), running_probe.stderr()
+        status = running_probe.status()
         return None if status is None else status["state"]
 
     assert poll(lambda: state() == "failing", timeout=15), "the probe never reported nxdomain"
     dns_server.add_a(FQDN, "10.96.0.20")
     assert poll(lambda: state() == "ok", timeout=5), "the probe never resolved the record"
 
-    status = get_status(url)
+    status = running_probe.status()
     assert status is not None
     assert status["addresses"] == ["10.96.0.20"]
     assert status["outages"][0]["reason"] == "nxdomain"
@@ -130,7 +110,7 @@ def test_probe_process_serves_records_and_exits_zero_on_signal(
     transitions = [(x["from"], x["to"]) for x in lines if x["event"] == "state_changed"]
     assert transitions == [("unknown", "failing"), ("failing", "ok")]
     assert any(x["event"] == "check_failed" and x["outcome"] == "nxdomain" for x in lines)
-    stderr = running_probe["stderr"].read_text()
+    stderr = running_probe.stderr()
     assert "Traceback" not in stderr
     assert "is now ok" in stderr
 
@@ -140,19 +120,15 @@ def test_restarted_probe_appends_to_the_journal(
     tmp_path: Path,
     log_path: Path,
 ) -> None:
-    url = f"http://127.0.0.1:{probe_env['PORT']}"
-    for _ in range(2):
-        process, stderr_path = start_probe(probe_env, tmp_path)
+    for run in range(2):
+        probe = ProbeProcess(probe_env, tmp_path, name=f"probe-{run}")
         try:
-            assert poll(lambda: (get_status(url) or {}).get("checks", 0) >= 1, timeout=15), (
-                f"no check within 15 s:\n{stderr_path.read_text()}"
+            assert poll(partial(has_checked, probe), timeout=15), (
+                f"no check within 15 s:\n{probe.stderr()}"
             )
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=INTERVAL + EXIT_MARGIN) == 0, stderr_path.read_text()
+            assert probe.stop(timeout=INTERVAL + EXIT_MARGIN) == 0, probe.stderr()
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=5)
+            probe.kill()
     events = [line["event"] for line in read_journal(log_path)]
     assert events.count("probe_started") == 2
     assert events.count("probe_stopped") == 2
@@ -189,10 +165,9 @@ def test_bad_environment_exits_2_with_one_line_naming_the_variable(
 
 
 def test_journal_lines_written_by_the_process_parse_one_by_one(
-    running_probe: dict[str, Any], log_path: Path
+    running_probe: ProbeProcess, log_path: Path
 ) -> None:
     assert poll(lambda: log_path.exists() and log_path.stat().st_size > 0, timeout=15)
-    running_probe["process"].send_signal(signal.SIGTERM)
-    assert running_probe["process"].wait(timeout=INTERVAL + EXIT_MARGIN) == 0
+    assert running_probe.stop(timeout=INTERVAL + EXIT_MARGIN) == 0
     for raw in log_path.read_bytes().splitlines():
         assert isinstance(json.loads(raw), dict)

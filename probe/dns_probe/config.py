@@ -170,7 +170,6 @@ class _ProbeEnvironment(Environment):
         return Nameserver(host, port)
 
 
-
 def _split_host_port(value: str) -> tuple[str, str | None]:
     """Split host[:port], accepting [v6]:port and a bare IPv6 address."""
     if value.startswith("["):

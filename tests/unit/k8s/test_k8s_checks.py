@@ -9,6 +9,7 @@ are not reported. A check that cried wolf would be as useless as one that never 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -751,6 +752,37 @@ def test_security_check_accepts(objects: Objs, mutate: Mutation) -> None:
 def test_image_users_are_read_from_the_dockerfiles() -> None:
     for app in manifests.APPS.values():
         assert manifests.image_user(app) == (10001, 10001), app.name
+
+
+STAGED_DOCKERFILE = """\
+FROM python AS builder
+USER 0
+FROM python AS program
+USER 10001:10002
+FROM program AS web
+COPY a b
+FROM program AS probe
+USER 20000
+FROM python AS rootless
+COPY a b
+"""
+
+
+@pytest.mark.parametrize(
+    ("stage", "user"),
+    [
+        ("web", (10001, 10002)),  # inherited from the stage it is built FROM
+        ("probe", (20000, 20000)),  # its own USER wins; no group means the user's
+        ("rootless", None),  # no USER in it or its bases: the image runs as root
+        ("sleep", None),  # no such stage
+    ],
+)
+def test_the_image_user_is_the_one_in_force_in_the_app_s_stage(tmp_path, stage, user) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(STAGED_DOCKERFILE)
+    app = next(iter(manifests.APPS.values()))
+
+    assert manifests.image_user(dataclasses.replace(app, name=stage), dockerfile) == user
 
 
 # -- env, ports and writable paths ------------------------------------------------------------

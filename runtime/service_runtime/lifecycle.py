@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from gunicorn.workers.base import Worker
 from gunicorn.workers.gthread import ThreadWorker
 
 EXTENSION = "service_runtime.lifecycle"
@@ -81,7 +82,8 @@ def install_drain_on_sigterm(worker: Any, lifecycle: Lifecycle, delay_seconds: f
 
 
 class DrainingThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker, which stops listening when it stops accepting for good.
+    """gunicorn's gthread worker, which stops listening when it stops accepting for good and
+    quits at once on SIGINT or SIGQUIT.
 
     gthread stops accepting at shutdown but keeps its listening socket open until it exits:
     the kernel goes on completing handshakes nobody accepts, and resets them at the exit.
@@ -94,3 +96,10 @@ class DrainingThreadWorker(ThreadWorker):
         if not enabled and not self.alive:
             for listener in self.sockets:
                 listener.close()
+
+    def handle_quit(self, sig: int, frame: Any) -> None:
+        # gthread's own handler shuts its thread pool down from inside the signal handler, and
+        # deadlocks when the signal lands while the main thread is in the pool's submit(), which
+        # holds the same lock (the master then SIGKILLs the worker after graceful_timeout).
+        # Exiting is enough: the interpreter's exit stops the pool's idle threads.
+        Worker.handle_quit(self, sig, frame)

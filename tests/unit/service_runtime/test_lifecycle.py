@@ -1,9 +1,11 @@
 import logging
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from service_runtime.lifecycle import Lifecycle, install_drain_on_sigterm
+from gunicorn.config import Config
+from service_runtime.lifecycle import DrainingThreadWorker, Lifecycle, install_drain_on_sigterm
 from service_runtime.testing import poll
 
 
@@ -59,3 +61,29 @@ def test_second_sigterm_does_not_stop_twice(restore_sigterm):
     # Once no timer the handler started is still running, each one has stopped the worker.
     assert poll(lambda: not timers_running(), timeout=5)
     assert worker.stop_signals == [signal.SIGTERM]
+
+
+def test_quit_signal_landing_while_a_pool_thread_starts_exits_instead_of_deadlocking():
+    """SIGINT or SIGQUIT can land while the worker's main thread is inside the pool's submit(),
+    which holds the pool's lock while it starts a thread; the handler runs on that thread."""
+    worker = object.__new__(DrainingThreadWorker)
+    worker.cfg, worker.alive = Config(), True
+    worker.tpool = ThreadPoolExecutor(max_workers=1)
+    exit_codes = []
+
+    def signal_inside_submit():
+        # The pool's private lock, held as submit() holds it when it starts a thread.
+        with worker.tpool._shutdown_lock:
+            try:
+                worker.handle_quit(signal.SIGQUIT, None)
+            except SystemExit as exc:
+                exit_codes.append(exc.code)
+
+    main_thread = threading.Thread(target=signal_inside_submit, daemon=True)
+    main_thread.start()
+    main_thread.join(timeout=5)
+
+    assert not main_thread.is_alive(), "the quit handler waited for a lock its own thread holds"
+    assert exit_codes == [0]
+    assert not worker.alive
+    worker.tpool.shutdown()

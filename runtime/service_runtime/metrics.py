@@ -17,10 +17,15 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 # Requests take well under a millisecond here; the low buckets keep that visible.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+# HTTP's standard methods (RFC 9110 and PATCH); any other token a client sends is "other".
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
 
 
 class HttpMetrics:
-    """Counts requests by route template and status, and times them."""
+    """Counts requests by method, route template and status, and times them; every label
+    has a bounded set of values, whatever clients send."""
 
     def __init__(self, registry: CollectorRegistry, multiprocess_dir: str) -> None:
         self._registry = registry
@@ -52,7 +57,9 @@ class HttpMetrics:
         started = g.get("metrics_started")
         # Route templates, not raw paths, so unknown URLs cannot grow the label set.
         route = request.url_rule.rule if request.url_rule else "<unmatched>"
-        method, status = request.method, response.status_code
+        # A client may send any token as its method; only known ones become label values.
+        method = request.method if request.method in METHODS else "other"
+        status = response.status_code
         series = self._series.get((method, route, status))
         if series is None:
             # labels() validates and locks on every call; its children are kept instead.

@@ -19,7 +19,6 @@ from typing import Any
 from .clock import Clock, SystemClock, rfc3339
 from .config import ProbeConfig
 from .history import History, Transition
-from .http_check import HttpChecker
 from .journal import Journal
 from .resolver import DnsChecker
 from .results import CheckResult, DnsResult, HttpResult, milliseconds
@@ -339,11 +338,6 @@ def build_prober(
         timeout_seconds=config.timeout_seconds,
         nameserver=config.nameserver,
     )
-    http_check = (
-        HttpChecker(config.http_url, timeout_seconds=config.timeout_seconds)
-        if config.http_url
-        else None
-    )
     return Prober(
         target=config.target,
         interval_seconds=config.interval_seconds,
@@ -355,7 +349,7 @@ def build_prober(
             clock=clock,
         ),
         history=History(limit=config.history_limit),
-        http_check=http_check,
+        http_check=_http_check(config),
         clock=clock,
         stop_event=stop_event,
         jitter=config.jitter,
@@ -363,3 +357,12 @@ def build_prober(
         http_url=config.http_url,
         describe=lambda: {**checker.describe(), "names": checker.names_to_try(config.target)},
     )
+
+
+def _http_check(config: ProbeConfig) -> Callable[[], HttpResult] | None:
+    if not config.http_url:
+        return None
+    # requests costs about 5 MB in each of gunicorn's two processes: loaded only when used.
+    from .http_check import HttpChecker
+
+    return HttpChecker(config.http_url, timeout_seconds=config.timeout_seconds)

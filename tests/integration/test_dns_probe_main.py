@@ -171,3 +171,32 @@ def test_journal_lines_written_by_the_process_parse_one_by_one(
     assert running_probe.stop(timeout=INTERVAL + EXIT_MARGIN) == 0
     for raw in log_path.read_bytes().splitlines():
         assert isinstance(json.loads(raw), dict)
+
+
+@pytest.mark.parametrize(
+    ("http_url", "loads_requests"),
+    [(None, False), ("http://127.0.0.1:9/", True)],
+    ids=["no_http_check", "http_check"],
+)
+def test_the_probe_loads_requests_only_for_its_optional_http_check(
+    probe_env: dict[str, str], http_url: str | None, loads_requests: bool
+) -> None:
+    """requests costs about 5 MB in each of the probe's two processes; its memory goal is 40 MiB."""
+    environ = {**probe_env, **({"PROBE_HTTP_URL": http_url} if http_url else {})}
+    built = (
+        "import os, sys\n"
+        "from dns_probe.app import create_app\n"
+        "from dns_probe.config import load_config\n"
+        "create_app(load_config(os.environ))\n"
+        "print('requests' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [program_args("probe")[0], "-c", built],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(loads_requests)

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from tests.support.ports import port_outside_ephemeral_range
-from tests.support.process_tree import children
+from tests.support.process_tree import children, kill_tree
 from tests.support.processes import program_args
 
 # What kubelet writes into a pod in namespace ns1; the nameserver line is never used because
@@ -101,7 +101,7 @@ class ProbeProcess:
         """SIGKILL to master and worker: no probe_stopped line, no flush, exactly what the
         kernel leaves."""
         if self.alive():
-            os.killpg(self.process.pid, signal.SIGKILL)
+            kill_tree(self.process.pid)
         self.process.wait(timeout=10)
 
     def stop(self, timeout: float = 10) -> int:

@@ -1,6 +1,7 @@
 """The children of a process we started, read from /proc, and SIGKILL for the whole tree.
 
-Only pids found under a process the test started are ever signalled.
+Only pids found under a process the test started, or in the process group it leads, are ever
+signalled.
 """
 
 from __future__ import annotations
@@ -29,12 +30,22 @@ def children(pid: int) -> list[int]:
 
 
 def kill_tree(pid: int, workers_first: bool = True) -> list[int]:
-    """SIGKILL *pid* and its direct children, children first or parent first; returns them."""
+    """SIGKILL *pid* and its direct children, children first or parent first, then the rest of
+    its process group; returns the ones it listed first.
+
+    gunicorn's master replaces a dead worker at once, sometimes before its own SIGKILL lands;
+    the group takes that replacement too, as the kernel takes every process of a container
+    whose first process dies. *pid* must lead its group (``start_new_session=True``).
+    """
+    if os.getpgid(pid) != pid:
+        raise ValueError(f"{pid} does not lead its own process group")
     workers = children(pid)
     order = [*workers, pid] if workers_first else [pid, *workers]
     for target in order:
         with contextlib.suppress(ProcessLookupError):
             os.kill(target, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
     return order
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import requests
 from service_runtime.testing import free_port, poll
 
+from tests.support.process_tree import kill_tree
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_DIRS = {
     "numbers-api": ROOT / "services" / "numbers-api",
@@ -30,8 +32,14 @@ class Program:
     def __init__(self, args: list[str], cwd: Path, env: Mapping[str, str], log_path: Path):
         self.log_path = log_path
         self._log = log_path.open("wb")
+        # Its own process group: a kill takes every process gunicorn forked (process_tree.py).
         self.process = subprocess.Popen(
-            args, cwd=cwd, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT
+            args,
+            cwd=cwd,
+            env=dict(env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def log(self) -> str:
@@ -49,8 +57,9 @@ class Program:
             self._log.close()
 
     def kill(self) -> None:
+        """SIGKILL to the master and every worker, so that no orphaned worker outlives a test."""
         if self.alive():
-            self.process.kill()
+            kill_tree(self.process.pid)
             self.process.wait(timeout=10)
         self._log.close()
 

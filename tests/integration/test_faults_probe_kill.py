@@ -169,10 +169,11 @@ def _parse_journal(raw: bytes, torn: list[bytes]) -> list[dict[str, Any]]:
     """Every line parses as a JSON object, except exactly the torn tails left by crashes."""
     parsed, unparseable = [], []
     for line in raw.splitlines():
+        # A tail cut just before its newline parses, but is still not a line of the journal.
+        if line in torn:
+            unparseable.append(line)
+            continue
         try:
-            # A tail cut just before its newline parses, but is still not a line of the journal.
-            if line in torn:
-                raise ValueError("torn tail")
             parsed.append(json.loads(line))
         except ValueError:
             unparseable.append(line)
